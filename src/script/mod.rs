@@ -1,0 +1,1 @@
+//! The scripting layer (filled in by the host issue).
