@@ -11,6 +11,7 @@
 pub mod density;
 pub mod error;
 pub mod frc;
+pub mod host;
 pub mod image;
 pub mod interrupt;
 pub mod locs;

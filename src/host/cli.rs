@@ -1,0 +1,206 @@
+//! The `locus` command line (SCRIPTING.md § Command line).
+//!
+//! ```text
+//! locus                       # interactive REPL (a piped stdin is read as a session)
+//! locus run FILE.rhai [ARGS]  # run a script; ARGS reach it as the array `ARGS`
+//! locus -e 'CODE'             # evaluate and print
+//! locus check FILE.rhai       # compile only, report syntax errors
+//! locus help [NAME]           # list functions, or document one
+//! ```
+//! Exit codes: 0 success, 1 script error, 2 usage error (bad flags, missing
+//! script file).
+
+use super::diagnostic::{render_eval_error, render_parse_error, MainSource};
+use super::repl;
+use crate::script::{self, resolver, values};
+use clap::{Parser, Subcommand};
+use rhai::{Dynamic, Scope};
+use std::io::IsTerminal;
+
+/// Exit code for a failed script.
+pub const EXIT_SCRIPT: i32 = 1;
+/// Exit code for a usage error.
+pub const EXIT_USAGE: i32 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "locus",
+    disable_help_subcommand = true,
+    version,
+    about = "Scripting workbench for single-molecule localization microscopy",
+    long_about = "locus runs Rhai scripts and an interactive REPL with typed bindings for SMLM: \
+localization tables, density estimation (Gaussian KDE, anisotropic adaptive KDE), Fourier ring \
+correlation and U-Net reconstruction.\n\nWith no command, starts the REPL (or reads a session from \
+piped standard input)."
+)]
+struct Cli {
+    /// Evaluate CODE and print the value of its last expression.
+    #[arg(short = 'e', long = "eval", value_name = "CODE", conflicts_with = "command")]
+    eval: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a script; extra arguments reach it as the array `ARGS`.
+    Run {
+        /// The script file (.rhai).
+        file: String,
+        /// Arguments passed to the script as `ARGS`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Compile a script without running it and report syntax errors.
+    Check {
+        /// The script file (.rhai).
+        file: String,
+    },
+    /// List every function by category, or document one.
+    Help {
+        /// A function, method or property name.
+        name: Option<String>,
+    },
+}
+
+/// Parse the arguments and run; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    if let Some(code) = cli.eval {
+        return eval_code(&code);
+    }
+    match cli.command {
+        Some(Command::Run { file, args }) => run_file(&file, &args),
+        Some(Command::Check { file }) => check_file(&file),
+        Some(Command::Help { name }) => help(name.as_deref()),
+        None => {
+            if std::io::stdin().is_terminal() {
+                repl::run_interactive()
+            } else {
+                repl::run_piped(std::io::stdin().lock())
+            }
+        }
+    }
+}
+
+fn help(name: Option<&str>) -> i32 {
+    let docs = script::docs();
+    match name {
+        None => {
+            print!("{}", docs.overview());
+            0
+        }
+        Some(n) => match docs.help(n) {
+            Some(t) => {
+                println!("{t}");
+                0
+            }
+            None => {
+                eprintln!("locus help: no function named `{n}`; `locus help` lists them all");
+                EXIT_USAGE
+            }
+        },
+    }
+}
+
+fn eval_code(code: &str) -> i32 {
+    crate::interrupt::install_handler();
+    let engine = script::new_engine();
+    let main = MainSource {
+        name: "<-e>",
+        text: code,
+        line_offset: 0,
+    };
+    let ast = match engine.compile(code) {
+        Ok(a) => a,
+        Err(e) => {
+            eprint!("{}", render_parse_error(&e, &main));
+            return EXIT_SCRIPT;
+        }
+    };
+    let mut scope = Scope::new();
+    scope.push_constant("ARGS", rhai::Array::new());
+    match engine.eval_ast_with_scope::<Dynamic>(&mut scope, &ast) {
+        Ok(v) => {
+            if !v.is_unit() {
+                println!("{}", values::describe(&v));
+            }
+            0
+        }
+        Err(e) => {
+            eprint!("{}", render_eval_error(&e, &main));
+            EXIT_SCRIPT
+        }
+    }
+}
+
+fn read_script(file: &str) -> Result<String, i32> {
+    std::fs::read_to_string(file).map_err(|e| {
+        eprintln!("locus: cannot read script {file}: {e}");
+        EXIT_USAGE
+    })
+}
+
+/// Run `file` with `args`; returns the exit code.
+pub fn run_file(file: &str, args: &[String]) -> i32 {
+    crate::interrupt::install_handler();
+    let text = match read_script(file) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    resolver::remember_source(file, &text);
+    let engine = script::new_engine();
+    let main = MainSource {
+        name: file,
+        text: &text,
+        line_offset: 0,
+    };
+    let mut ast = match engine.compile(&text) {
+        Ok(a) => a,
+        Err(e) => {
+            eprint!("{}", render_parse_error(&e, &main));
+            return EXIT_SCRIPT;
+        }
+    };
+    ast.set_source(file);
+    let mut scope = Scope::new();
+    let argv: rhai::Array = args.iter().map(|a| Dynamic::from(a.clone())).collect();
+    scope.push_constant("ARGS", argv);
+    match engine.run_ast_with_scope(&mut scope, &ast) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprint!("{}", render_eval_error(&e, &main));
+            EXIT_SCRIPT
+        }
+    }
+}
+
+fn check_file(file: &str) -> i32 {
+    let text = match read_script(file) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let engine = script::new_engine();
+    let main = MainSource {
+        name: file,
+        text: &text,
+        line_offset: 0,
+    };
+    match engine.compile(&text) {
+        Ok(_) => {
+            println!("{file}: ok");
+            0
+        }
+        Err(e) => {
+            eprint!("{}", render_parse_error(&e, &main));
+            EXIT_SCRIPT
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! How values are shown at the REPL and by `print`: a type-aware one-line
+//! summary that never dumps a large value's data.
+
+use super::api::Api;
+use rhai::Dynamic;
+
+pub fn register(_api: &mut Api) {}
+
+/// The type name scripts see for a value (`Image`, `Locs`, `array`, ...).
+pub fn type_name(v: &Dynamic) -> String {
+    v.type_name().rsplit("::").next().unwrap_or("?").to_string()
+}
+
+/// A short, type-aware summary of a value.
+pub fn describe(v: &Dynamic) -> String {
+    if v.is_unit() {
+        return "()".into();
+    }
+    if let Ok(f) = v.as_float() {
+        return format_float(f);
+    }
+    if v.is_string() {
+        return format!("{v:?}");
+    }
+    if let Some(arr) = v.read_lock::<rhai::Array>() {
+        let n = arr.len();
+        let shown: Vec<String> = arr.iter().take(8).map(describe).collect();
+        let more = if n > 8 {
+            format!(", … ({n} items)")
+        } else {
+            String::new()
+        };
+        return format!("[{}{more}]", shown.join(", "));
+    }
+    if let Some(map) = v.read_lock::<rhai::Map>() {
+        let items: Vec<String> = map.iter().map(|(k, v)| format!("{k}: {}", describe(v))).collect();
+        return format!("#{{{}}}", items.join(", "));
+    }
+    v.to_string()
+}
+
+/// A float with up to 6 significant digits, keeping a decimal point.
+pub fn format_float(f: f64) -> String {
+    if f == 0.0 || (f.abs() >= 1e-4 && f.abs() < 1e9) {
+        let s = format!("{f:.6}");
+        let s = s.trim_end_matches('0');
+        if s.ends_with('.') {
+            format!("{s}0")
+        } else {
+            s.to_string()
+        }
+    } else {
+        format!("{f:e}")
+    }
+}
