@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The standard library shipped inside the binary: (module name, source).
-pub const STDLIB: &[(&str, &str)] = &[("stats", include_str!("../../stdlib/stats.rhai"))];
+pub const STDLIB: &[(&str, &str)] = &[
+    ("stats", include_str!("../../stdlib/stats.rhai")),
+    ("cli", include_str!("../../stdlib/cli.rhai")),
+];
 
 fn sources() -> &'static Mutex<HashMap<String, Arc<str>>> {
     static S: OnceLock<Mutex<HashMap<String, Arc<str>>>> = OnceLock::new();
@@ -96,7 +99,7 @@ impl rhai::ModuleResolver for LocusResolver {
         pos: Position,
     ) -> Result<Shared<Module>, Box<EvalAltResult>> {
         let (name, text) = Self::locate(path, source)
-            .map_err(|msg| Box::new(EvalAltResult::ErrorModuleNotFound(msg, pos)))?;
+            .map_err(|msg| Box::new(EvalAltResult::ErrorRuntime(msg.into(), pos)))?;
         if let Some(m) = self.cache.lock().ok().and_then(|c| c.get(&name).cloned()) {
             return Ok(m);
         }

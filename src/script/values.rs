@@ -39,15 +39,15 @@ pub fn describe(v: &Dynamic) -> String {
     v.to_string()
 }
 
-/// A float with up to 6 significant digits, keeping a decimal point.
+/// A float in its shortest round-trip form, keeping a decimal point
+/// (exponent notation for very large or small magnitudes).
 pub fn format_float(f: f64) -> String {
-    if f == 0.0 || (f.abs() >= 1e-4 && f.abs() < 1e9) {
-        let s = format!("{f:.6}");
-        let s = s.trim_end_matches('0');
-        if s.ends_with('.') {
-            format!("{s}0")
+    if f == 0.0 || !f.is_finite() || (f.abs() >= 1e-5 && f.abs() < 1e15) {
+        let s = format!("{f}");
+        if f.is_finite() && !s.contains('.') {
+            format!("{s}.0")
         } else {
-            s.to_string()
+            s
         }
     } else {
         format!("{f:e}")

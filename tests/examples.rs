@@ -1,0 +1,53 @@
+//! Every script under examples/ runs (quick mode) and succeeds.
+//!
+//! Each example takes `--quick` (small sizes) and `--out=DIR` (where its files
+//! go). The examples assert their own results; this test also checks that
+//! each one wrote the files it promises (listed in `EXPECTED`).
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+
+/// Files each example must write into its output folder.
+const EXPECTED: &[(&str, &[&str])] = &[("hello.rhai", &[])];
+
+fn examples(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).expect("examples/ exists") {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            examples(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rhai") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn every_example_runs() {
+    let mut all = Vec::new();
+    examples(&repo_root().join("examples"), &mut all);
+    all.sort();
+    assert!(!all.is_empty());
+    let tmp = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    for p in &all {
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        let out_dir = tmp.path().join(name.trim_end_matches(".rhai"));
+        let rel = p.strip_prefix(repo_root()).unwrap();
+        let (code, stdout, stderr) =
+            run(&["run", rel.to_str().unwrap(), "--quick", &format!("--out={}", out_dir.display())]);
+        if code != 0 {
+            failures.push(format!("{}: exit {code}\n{stdout}\n{stderr}", rel.display()));
+            continue;
+        }
+        if let Some((_, files)) = EXPECTED.iter().find(|(n, _)| *n == name) {
+            for f in *files {
+                let fp = out_dir.join(f);
+                match std::fs::metadata(&fp) {
+                    Ok(m) if m.len() > 0 => {}
+                    _ => failures.push(format!("{}: did not write {}", rel.display(), fp.display())),
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "examples failed:\n{}", failures.join("\n\n"));
+}

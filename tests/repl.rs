@@ -1,0 +1,94 @@
+//! The REPL through piped standard input, and the completion/hint logic.
+mod common;
+use common::*;
+use locus::host::repl::{complete, hint, CompletionState};
+
+#[test]
+fn piped_session_multiline_function() {
+    let (code, out, err) = run_stdin(&[], "let x = 2;\nfn f(a) {\n  a * 21\n}\nf(x)\n");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "42\n");
+}
+
+#[test]
+fn piped_session_keeps_state_and_recovers_from_errors() {
+    let input = "let total = 1;\nundefined_thing + 1\ntotal += 41;\ntotal\nfn sq(v) { v * v }\nsq(total - 40)\n";
+    let (code, out, err) = run_stdin(&[], input);
+    assert_eq!(code, 1, "an error in the session makes the exit code 1");
+    assert!(err.contains("<stdin>:2:1: error: Variable not found: undefined_thing"), "{err}");
+    assert_eq!(out, "42\n4\n");
+}
+
+#[test]
+fn piped_session_multiline_map_and_array() {
+    let input = "let m = #{\n  a: 1,\n  b: [\n    2,\n    3\n  ]\n};\nm.b[1] + m.a\n";
+    let (code, out, err) = run_stdin(&[], input);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "4\n");
+}
+
+#[test]
+fn piped_error_line_numbers_count_all_input_lines() {
+    let input = "let a = 1;\n\nlet b = 2;\nlet c = a +* b;\n";
+    let (_, _, err) = run_stdin(&[], input);
+    assert!(err.starts_with("<stdin>:4:"), "{err}");
+}
+
+#[test]
+fn piped_commands() {
+    let (code, out, _) = run_stdin(&[], "let img_count = 3;\n:vars\n:reset\n:vars\n");
+    assert_eq!(code, 0);
+    assert!(out.contains("img_count"), "{out}");
+    assert!(out.contains("(no variables)") || !out.split("session reset").nth(1).unwrap().contains("img_count"));
+}
+
+fn state() -> CompletionState {
+    CompletionState {
+        vars: vec![("xs".into(), "array".into()), ("value_count".into(), "i64".into())],
+        functions: vec!["my_func".into()],
+    }
+}
+
+#[test]
+fn completes_functions_variables_and_keywords() {
+    let docs = locus::script::docs();
+    let (start, c) = complete("let t = ti", 10, &state(), &docs);
+    assert_eq!(start, 8);
+    assert!(c.contains(&"time(".to_string()), "{c:?}");
+    let (_, c) = complete("val", 3, &state(), &docs);
+    assert_eq!(c, vec!["value_count".to_string()]);
+    let (_, c) = complete("my", 2, &state(), &docs);
+    assert!(c.contains(&"my_func(".to_string()));
+    let (_, c) = complete("imp", 3, &state(), &docs);
+    assert!(c.contains(&"import".to_string()));
+}
+
+#[test]
+fn completes_commands() {
+    let docs = locus::script::docs();
+    let (start, c) = complete(":va", 3, &state(), &docs);
+    assert_eq!(start, 0);
+    assert_eq!(c, vec![":vars".to_string()]);
+}
+
+#[test]
+fn completes_paths_inside_strings() {
+    let docs = locus::script::docs();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cells_01.hdf5"), b"").unwrap();
+    std::fs::create_dir(dir.path().join("cells_dir")).unwrap();
+    let line = format!("load_locs(\"{}/cells_", dir.path().display());
+    let (start, c) = complete(&line, line.len(), &state(), &docs);
+    assert_eq!(start, "load_locs(\"".len());
+    let base = dir.path().display().to_string();
+    assert_eq!(c, vec![format!("{base}/cells_01.hdf5"), format!("{base}/cells_dir/")]);
+}
+
+#[test]
+fn hint_shows_signature_inside_call() {
+    let docs = locus::script::docs();
+    let h = hint("let a = assert_close(", 21, &docs).expect("a hint");
+    assert!(h.contains("assert_close(a, b, rel_tol, message)"), "{h}");
+    assert!(hint("let a = 1", 9, &docs).is_none());
+    assert!(hint("nosuchfn(", 9, &docs).is_none());
+}
