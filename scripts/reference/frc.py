@@ -233,8 +233,8 @@ def cmd_testvals(_args):
     for (h, w) in ((171, 165), (40, 52)):
         rr, cc = np.mgrid[0:h, 0:w]
         base = np.sin(rr / 7.0) * np.cos(cc / 11.0)
-        a = (base + 0.3 * hash_image(h, w, 7)).astype(np.float32).astype(np.float64)
-        b = (base + 0.3 * hash_image(h, w, 8)).astype(np.float32).astype(np.float64)
+        a = (base + 0.3 * hash_image(h, w, 7).astype(np.float64)).astype(np.float32).astype(np.float64)
+        b = (base + 0.3 * hash_image(h, w, 8).astype(np.float64)).astype(np.float32).astype(np.float64)
         line = f"metrics {h}x{w}: mse={mse(a, b)!r} psnr={float(psnr(a, b))!r} ssim={ssim(a, b)!r}"
         if min(h, w) >= 161:
             line += f" ms_ssim={ms_ssim(a, b)!r}"
