@@ -1,1 +1,428 @@
-//! (filled in by its issue)
+//! Fourier ring correlation (METHODS.md §5; paper section "Fourier Ring
+//! Correlation Loss", eq. for FRC_xy(r_i) and the area-FRC loss).
+//!
+//! [`frc`] correlates two images ring by ring in Fourier space and returns an
+//! [`FrcCurve`]: the raw curve, its LOESS smoothing ([`loess`], as Picasso),
+//! the ring pixel counts, and methods for the resolution at the 1/7 or ½-bit
+//! threshold ([`FrcCurve::resolution`]) and the area-FRC ([`FrcCurve::area`]).
+//! [`area_frc`] is the metric (and the U-Net loss, 1 − area) in one call.
+//!
+//! Conventions (every one is METHODS.md §5):
+//! - A non-square pair is zero-padded to N × N (N = the larger side) on the
+//!   bottom and right; the curve records the original shape.
+//! - Optional Tukey mask with nfac = 8 as Picasso computes it ([`tukey_1d`]),
+//!   applied to the padded N × N images.
+//! - Standard rings: frequency indices kx, ky ∈ −⌊N/2⌋ ..= ⌈N/2⌉ − 1; pixel
+//!   (kx, ky) is in ring q when q ≤ √(kx² + ky²) < q + 1 (floor binning, as
+//!   Picasso's `radial_sum` and DIPlib's `RadialSum`).
+//!   FRC(q) = Re Σ_q F₁F₂* / √(Σ_q |F₁|² · Σ_q |F₂|²) for q = 0 ..= ⌈N/2⌉ − 1;
+//!   a ring with zero power gives 0. Frequency f_q = q/(N·p) nm⁻¹.
+//! - [`Compat::Frcnet`]: the paper code (FRCnet repository) exactly: unshifted
+//!   grid, r(k) = k + 1 for k < N/2 else N − k, ring q = round(√(r(ky)² +
+//!   r(kx)²)) for q = 1 ..= ⌊N/2⌋, FRC = |Σ F₁F₂*| / √|Σ|F₁|² Σ|F₂|²|; its
+//!   cut-off index and loss are in [`FrcnetStats`].
+//!
+//! The transforms are real-input FFTs (realfft/rustfft, plans cached per
+//! size), rows and column blocks in parallel, ring sums in the same pass as
+//! the column transforms (see `spectrum.rs`). Everything is computed in f64.
+
+pub mod loess;
+mod spectrum;
+
+pub use loess::{loess_span, lowess, smooth_frc};
+pub use spectrum::{rfft2, tukey_1d};
+
+use crate::error::{Error, Result};
+use ndarray::ArrayView2;
+use spectrum::{ring_sums, RingRule};
+use std::io::Write;
+use std::path::Path;
+
+/// Which ring and correlation rule to use (METHODS.md §5).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Compat {
+    /// locus' rule: centred grid, floor binning, real part of the cross sum.
+    #[default]
+    Standard,
+    /// The paper code's rule (script option `compat: "frcnet"`).
+    Frcnet,
+}
+
+impl Compat {
+    /// The script name: `"standard"` or `"frcnet"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Compat::Standard => "standard",
+            Compat::Frcnet => "frcnet",
+        }
+    }
+
+    /// Parse a script name (`"standard"` or `"frcnet"`).
+    pub fn parse(s: &str) -> Result<Compat> {
+        match s {
+            "standard" => Ok(Compat::Standard),
+            "frcnet" => Ok(Compat::Frcnet),
+            _ => Err(Error::arg(
+                "compat",
+                format!("expected \"standard\" or \"frcnet\", got \"{s}\""),
+            )),
+        }
+    }
+}
+
+/// Options of [`frc`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FrcOptions {
+    /// Multiply both images by Picasso's Tukey mask (nfac = 8) before the
+    /// transform. Default `false` (the self-FRC of a table's halves turns it on).
+    pub tukey: bool,
+    /// Ring rule; default [`Compat::Standard`].
+    pub compat: Compat,
+}
+
+/// The threshold at which [`FrcCurve::resolution`] reads the curve.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Threshold {
+    /// A constant threshold, usually 1/7 ≈ 0.143 (Nieuwenhuizen et al. 2013).
+    Fixed(f64),
+    /// The ½-bit curve T(q) = (0.2071 + 1.9102/√n_q) / (1.2071 + 0.9102/√n_q),
+    /// n_q = pixels in ring q (van Heel & Schatz 2005).
+    HalfBit,
+}
+
+impl Default for Threshold {
+    /// The fixed 1/7 threshold.
+    fn default() -> Self {
+        Threshold::Fixed(1.0 / 7.0)
+    }
+}
+
+impl Threshold {
+    /// The threshold value for a ring of `n_q` pixels.
+    pub fn at(self, n_q: u64) -> f64 {
+        match self {
+            Threshold::Fixed(t) => t,
+            Threshold::HalfBit => half_bit(n_q),
+        }
+    }
+}
+
+/// The ½-bit threshold for a ring of `n_q` pixels (METHODS.md §5). A ring
+/// with no pixels gets 1 (nothing can cross it).
+pub fn half_bit(n_q: u64) -> f64 {
+    if n_q == 0 {
+        return 1.0;
+    }
+    let s = (n_q as f64).sqrt();
+    (0.2071 + 1.9102 / s) / (1.2071 + 0.9102 / s)
+}
+
+/// What the paper code reports for a curve ([`Compat::Frcnet`] only).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FrcnetStats {
+    /// The first 0-based index of the FRC array (ring q = index + 1) whose
+    /// value is below 1/7; 0 when none is.
+    pub cutoff_index: usize,
+    /// 1 − Σ FRC(q)/100 over q = 1 ..= 100 (fewer when the curve is shorter;
+    /// the divisor stays 100, like the paper code's `frc[:100]`).
+    pub loss02: f64,
+}
+
+/// An FRC curve with everything needed to read and save it.
+///
+/// Entry i is ring `rings[i]` at frequency `freq[i]` = rings[i]/(n·pixel_nm).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrcCurve {
+    /// Ring index q of each entry (0, 1, … for standard rings; 1 ..= N/2 for frcnet).
+    pub rings: Vec<usize>,
+    /// Spatial frequency of each ring, nm⁻¹.
+    pub freq: Vec<f64>,
+    /// The FRC values.
+    pub values: Vec<f64>,
+    /// The LOESS-smoothed values ([`smooth_frc`]).
+    pub smoothed: Vec<f64>,
+    /// Number of Fourier pixels n_q in each ring.
+    pub ring_counts: Vec<u64>,
+    /// Side N of the (padded) square images.
+    pub n: usize,
+    /// Pixel size, nm.
+    pub pixel_nm: f64,
+    /// The ring rule used.
+    pub compat: Compat,
+    /// Whether the Tukey mask was applied.
+    pub tukey: bool,
+    /// The original (height, width) when the images were zero-padded to square.
+    pub padded_from: Option<(usize, usize)>,
+    /// The paper code's cut-off index and loss (frcnet rule only).
+    pub frcnet: Option<FrcnetStats>,
+}
+
+fn check_image(name: &str, img: &ArrayView2<f32>) -> Result<()> {
+    let (h, w) = img.dim();
+    if h == 0 || w == 0 {
+        return Err(Error::arg(name, format!("image is empty ({w}×{h} pixels)")));
+    }
+    if let Some(((row, col), v)) = img.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        return Err(Error::arg(
+            name,
+            format!("image has a non-finite value ({v}) at column {col}, row {row}"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_pair(a: &ArrayView2<f32>, b: &ArrayView2<f32>) -> Result<()> {
+    if a.dim() != b.dim() {
+        return Err(Error::Shape(format!(
+            "FRC needs images of the same shape: a is {}×{}, b is {}×{} (width×height)",
+            a.ncols(),
+            a.nrows(),
+            b.ncols(),
+            b.nrows()
+        )));
+    }
+    check_image("a", a)?;
+    check_image("b", b)
+}
+
+fn ratio(num: f64, p1: f64, p2: f64) -> f64 {
+    let d = (p1 * p2).abs().sqrt();
+    if d > 0.0 {
+        num / d
+    } else {
+        0.0
+    }
+}
+
+/// The Fourier ring correlation of two images of the same shape
+/// (METHODS.md §5).
+///
+/// - `a`, `b`: images (rows × columns), same shape, finite values; a
+///   non-square pair is zero-padded to square on the bottom/right
+///   ([`FrcCurve::padded_from`] says so).
+/// - `pixel_nm`: pixel size in nm (> 0), for the frequency axis.
+/// - `opts.tukey` (default false): Picasso's Tukey mask, nfac = 8.
+/// - `opts.compat` (default standard): [`Compat::Frcnet`] reproduces the paper code.
+///
+/// Errors: different shapes ([`Error::Shape`]), empty images, NaN or ±inf
+/// values, a bad pixel size.
+pub fn frc(a: ArrayView2<f32>, b: ArrayView2<f32>, pixel_nm: f64, opts: &FrcOptions) -> Result<FrcCurve> {
+    if !(pixel_nm.is_finite() && pixel_nm > 0.0) {
+        return Err(Error::arg(
+            "pixel_nm",
+            format!("must be a positive number of nm, got {pixel_nm}"),
+        ));
+    }
+    check_pair(&a, &b)?;
+    let (h, w) = a.dim();
+    let n = h.max(w);
+    let mask = opts.tukey.then(|| tukey_1d(n));
+    let rule = match opts.compat {
+        Compat::Standard => RingRule::Floor,
+        Compat::Frcnet => RingRule::Frcnet,
+    };
+    let sums = ring_sums(a, b, n, mask.as_deref(), rule)?;
+    let rings: Vec<usize> = match opts.compat {
+        Compat::Standard => (0..n.div_ceil(2)).collect(),
+        Compat::Frcnet => (1..=n / 2).collect(),
+    };
+    let values: Vec<f64> = rings
+        .iter()
+        .map(|&q| match opts.compat {
+            Compat::Standard => ratio(sums.cross_re[q], sums.p1[q], sums.p2[q]),
+            Compat::Frcnet => ratio(sums.cross_re[q].hypot(sums.cross_im[q]), sums.p1[q], sums.p2[q]),
+        })
+        .collect();
+    let ring_counts: Vec<u64> = rings.iter().map(|&q| sums.count[q]).collect();
+    let scale = 1.0 / (n as f64 * pixel_nm);
+    let freq: Vec<f64> = rings.iter().map(|&q| q as f64 * scale).collect();
+    let xs: Vec<f64> = rings.iter().map(|&q| q as f64).collect();
+    let smoothed = smooth_frc(&values, &xs, n);
+    let frcnet = (opts.compat == Compat::Frcnet).then(|| FrcnetStats {
+        cutoff_index: values.iter().position(|&v| v < 1.0 / 7.0).unwrap_or(0),
+        loss02: 1.0 - values.iter().take(100).sum::<f64>() / 100.0,
+    });
+    Ok(FrcCurve {
+        rings,
+        freq,
+        values,
+        smoothed,
+        ring_counts,
+        n,
+        pixel_nm,
+        compat: opts.compat,
+        tukey: opts.tukey,
+        padded_from: (h != w).then_some((h, w)),
+        frcnet,
+    })
+}
+
+/// The highest ring included in the area-FRC of an N × N image:
+/// min(⌊fraction·N/2⌋, ⌈N/2⌉ − 1), computed as `(fraction * n as f64 / 2.0).floor()`.
+pub fn area_last_ring(n: usize, fraction: f64) -> usize {
+    let q = (fraction * n as f64 / 2.0).floor() as usize;
+    q.min(n.div_ceil(2).saturating_sub(1))
+}
+
+fn check_fraction(fraction: f64, n: usize) -> Result<usize> {
+    if !(fraction > 0.0 && fraction <= 1.0) {
+        return Err(Error::arg(
+            "fraction",
+            format!("must be in (0, 1], got {fraction}"),
+        ));
+    }
+    let last = area_last_ring(n, fraction);
+    if last < 1 {
+        return Err(Error::arg(
+            "fraction",
+            format!("{fraction} of Nyquist holds no ring q ≥ 1 on a {n}×{n} image"),
+        ));
+    }
+    Ok(last)
+}
+
+/// The area-FRC metric of two images: the mean of the standard FRC over
+/// rings q = 1 ..= min(⌊fraction·N/2⌋, ⌈N/2⌉ − 1) (METHODS.md §5), without
+/// the Tukey mask; the U-Net's FRC loss is 1 − this value.
+///
+/// Exactly: pad to N × N (bottom/right) if non-square; F₁, F₂ = 2-D DFTs;
+/// per ring q (floor binning on the centred grid) FRC(q) = Re Σ F₁F₂* /
+/// √(Σ|F₁|² Σ|F₂|²), 0 for a zero-power ring; return Σ_{q=1}^{Q} FRC(q) / Q
+/// with Q = [`area_last_ring`]`(N, fraction)`. Ring 0 (the mean) is excluded,
+/// so affine changes x → αx + β (α > 0) of either image leave it unchanged:
+/// the area of (x+1)/2 images equals that of x.
+///
+/// `fraction` ∈ (0, 1]: the fraction of Nyquist (the paper: 0.2; its training
+/// loss over 100 of 256 rings is ≈ 0.39).
+pub fn area_frc(a: ArrayView2<f32>, b: ArrayView2<f32>, fraction: f64) -> Result<f64> {
+    let curve = frc(a, b, 1.0, &FrcOptions::default())?;
+    curve.area(fraction)
+}
+
+impl FrcCurve {
+    /// The curve that [`resolution`](Self::resolution) reads: smoothed or raw.
+    pub fn curve(&self, smooth: bool) -> &[f64] {
+        if smooth {
+            &self.smoothed
+        } else {
+            &self.values
+        }
+    }
+
+    /// The resolution in nm where the (smoothed when `smooth`) curve first
+    /// falls below `threshold`: the first entry i ≥ 1 (ring q ≥ 1) with
+    /// curve(i−1) − T(i−1) ≥ 0 > curve(i) − T(i), linearly interpolated
+    /// between f(i−1) and f(i); resolution = 1/f. `None` when the curve never
+    /// crosses (scripts see `()`), never 0. Script defaults: 1/7, smoothed.
+    pub fn resolution(&self, threshold: Threshold, smooth: bool) -> Option<f64> {
+        let c = self.curve(smooth);
+        for i in 1..c.len() {
+            if self.rings[i] < 1 {
+                continue;
+            }
+            let d0 = c[i - 1] - threshold.at(self.ring_counts[i - 1]);
+            let d1 = c[i] - threshold.at(self.ring_counts[i]);
+            if d0 >= 0.0 && d1 < 0.0 {
+                let t = d0 / (d0 - d1);
+                let f = self.freq[i - 1] + t * (self.freq[i] - self.freq[i - 1]);
+                let r = 1.0 / f;
+                return (r.is_finite() && r > 0.0).then_some(r);
+            }
+        }
+        None
+    }
+
+    /// The area-FRC: the mean of the raw FRC over rings q = 1 ..=
+    /// min(⌊fraction·N/2⌋, ⌈N/2⌉ − 1) (METHODS.md §5); 1 − area is the loss.
+    /// `fraction` ∈ (0, 1] is the fraction of Nyquist.
+    pub fn area(&self, fraction: f64) -> Result<f64> {
+        let last = check_fraction(fraction, self.n)?;
+        let (sum, cnt) = self
+            .rings
+            .iter()
+            .zip(&self.values)
+            .filter(|(&q, _)| q >= 1 && q <= last)
+            .fold((0.0, 0usize), |(s, c), (_, &v)| (s + v, c + 1));
+        if cnt == 0 {
+            return Err(Error::arg(
+                "fraction",
+                format!("{fraction} of Nyquist holds no ring of this curve"),
+            ));
+        }
+        Ok(sum / cnt as f64)
+    }
+
+    /// One line: shape, pixel size, options, resolution (1/7, smoothed) and area(0.2).
+    pub fn summary(&self) -> String {
+        let mut s = format!("FRC {n}×{n} px at {p} nm", n = self.n, p = self.pixel_nm);
+        if let Some((h, w)) = self.padded_from {
+            s += &format!(" (zero-padded from {w}×{h})");
+        }
+        if self.tukey {
+            s += ", Tukey";
+        }
+        if self.compat == Compat::Frcnet {
+            s += ", frcnet rings";
+        }
+        match self.resolution(Threshold::default(), true) {
+            Some(r) => s += &format!(": resolution {r:.1} nm (1/7, smoothed)"),
+            None => s += ": no 1/7 crossing",
+        }
+        if let Ok(a) = self.area(0.2) {
+            s += &format!(", area(0.2) = {a:.4}");
+        }
+        if let Some(st) = self.frcnet {
+            s += &format!(
+                ", frcnet cut-off index {}, loss02 {:.4}",
+                st.cutoff_index, st.loss02
+            );
+        }
+        s
+    }
+
+    /// Write the curve as CSV, atomically (a temporary file in the same folder,
+    /// then a rename). Columns: `ring, freq_nm_inv, frc, smoothed, ring_pixels,
+    /// threshold_half_bit` (the ½-bit threshold of each ring).
+    pub fn to_csv(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let mut text = String::from("ring,freq_nm_inv,frc,smoothed,ring_pixels,threshold_half_bit\n");
+        for i in 0..self.values.len() {
+            text += &format!(
+                "{},{:e},{},{},{},{}\n",
+                self.rings[i],
+                self.freq[i],
+                self.values[i],
+                self.smoothed[i],
+                self.ring_counts[i],
+                half_bit(self.ring_counts[i])
+            );
+        }
+        write_atomic(path, text.as_bytes())
+    }
+}
+
+/// Write `bytes` to `path` through `path.tmp-<pid>` and a rename.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut tmp_name = path.file_name().map(|s| s.to_os_string()).ok_or_else(|| {
+        Error::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file path"),
+        )
+    })?;
+    tmp_name.push(format!(".tmp-{}", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    let res = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = res {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(path, e));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests;
