@@ -12,3 +12,6 @@
 pub mod gaussian;
 
 pub use gaussian::gaussian;
+pub mod akde;
+
+pub use akde::{akde, akde_kernel, threshold, AkdeOptions, Border};
