@@ -1,1 +1,17 @@
-//! (filled in by its issue)
+//! Density estimation on rendered localization images (METHODS.md §3–4).
+//!
+//! - [`gaussian`]: the Gaussian kernel density estimate, a separable Gaussian
+//!   filter matching `scipy.ndimage.gaussian_filter(mode="nearest", truncate=4)`
+//!   (METHODS.md §3).
+//! - [`akde`]: the anisotropic adaptive kernel density estimate of the paper
+//!   (eqs. 3–5; METHODS.md §4), with the paper code's border behaviour as
+//!   [`Border::Skip`] and a mass-conserving [`Border::Clip`] (default).
+//! - [`threshold`]: set values below a threshold to 0 (the paper removed
+//!   isolated localizations with `img[img < 2] = 0` before the AKDE).
+
+pub mod gaussian;
+
+pub use gaussian::gaussian;
+pub mod akde;
+
+pub use akde::{akde, akde_kernel, threshold, AkdeOptions, Border};
