@@ -6,6 +6,14 @@
 
 use ndarray::Array2;
 
+pub mod colormap;
+pub mod io;
+pub mod ops;
+pub mod show;
+
+pub use colormap::Colormap;
+pub use io::{load_image, PngDepth};
+
 /// A 2-D image: `data[[row, col]]`, pixel size in nm, origin (x0, y0) in nm.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Image {
