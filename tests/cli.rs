@@ -22,13 +22,20 @@ fn eval_syntax_error_has_position_and_caret() {
     assert_eq!(code, 1);
     assert!(err.starts_with("<-e>:1:9: syntax error"), "{err}");
     assert!(err.contains("let x = ;"), "{err}");
-    assert!(err.lines().nth(2).is_some_and(|l| l.ends_with("        ^")), "{err}");
+    assert!(
+        err.lines().nth(2).is_some_and(|l| l.ends_with("        ^")),
+        "{err}"
+    );
 }
 
 #[test]
 fn run_error_on_line_3_prints_line_caret_and_exits_1() {
     let dir = tempfile::tempdir().unwrap();
-    let p = script(dir.path(), "bad.rhai", "let a = 1;\nlet b = 2;\nlet c = a + nope;\n");
+    let p = script(
+        dir.path(),
+        "bad.rhai",
+        "let a = 1;\nlet b = 2;\nlet c = a + nope;\n",
+    );
     let (code, _, err) = run(&["run", p.to_str().unwrap()]);
     assert_eq!(code, 1);
     let first = err.lines().next().unwrap();
@@ -60,7 +67,11 @@ fn error_inside_function_shows_each_frame() {
 #[test]
 fn error_inside_module_names_module_file() {
     let dir = tempfile::tempdir().unwrap();
-    script(dir.path(), "helper.rhai", "fn boom() {\n  let a = 1;\n  a.no_such_method()\n}\n");
+    script(
+        dir.path(),
+        "helper.rhai",
+        "fn boom() {\n  let a = 1;\n  a.no_such_method()\n}\n",
+    );
     let p = script(dir.path(), "main.rhai", "import \"helper\" as h;\n\nh::boom();\n");
     let (code, _, err) = run(&["run", p.to_str().unwrap()]);
     assert_eq!(code, 1);
@@ -95,7 +106,10 @@ fn stdlib_module_imports() {
     let (code, out, err) = run(&["-e", "import \"stats\" as s; s::mean([1, 2, 3, 6])"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "3.0");
-    let (code, out, _) = run(&["-e", "import \"stats\" as s; s::sd([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0])"]);
+    let (code, out, _) = run(&[
+        "-e",
+        "import \"stats\" as s; s::sd([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0])",
+    ]);
     assert_eq!(code, 0);
     let sd: f64 = out.trim().parse().unwrap();
     assert!((sd - 2.138089935299395).abs() < 1e-9, "{sd}");

@@ -33,8 +33,12 @@ fn every_example_runs() {
         let name = p.file_name().unwrap().to_string_lossy().to_string();
         let out_dir = tmp.path().join(name.trim_end_matches(".rhai"));
         let rel = p.strip_prefix(repo_root()).unwrap();
-        let (code, stdout, stderr) =
-            run(&["run", rel.to_str().unwrap(), "--quick", &format!("--out={}", out_dir.display())]);
+        let (code, stdout, stderr) = run(&[
+            "run",
+            rel.to_str().unwrap(),
+            "--quick",
+            &format!("--out={}", out_dir.display()),
+        ]);
         if code != 0 {
             failures.push(format!("{}: exit {code}\n{stdout}\n{stderr}", rel.display()));
             continue;

@@ -4,7 +4,8 @@
 fn every_registered_function_is_documented() {
     let engine = locus::script::new_engine();
     let docs = locus::script::docs();
-    let documented: std::collections::HashSet<String> = docs.entries().iter().map(|e| e.name.clone()).collect();
+    let documented: std::collections::HashSet<String> =
+        docs.entries().iter().map(|e| e.name.clone()).collect();
     let mut missing = Vec::new();
     for sig in engine.gen_fn_signatures(false) {
         let name = sig.split('(').next().unwrap_or("").trim();
@@ -22,7 +23,12 @@ fn every_registered_function_is_documented() {
     }
     assert!(missing.is_empty(), "registered without docs: {missing:#?}");
     for e in docs.entries() {
-        assert!(e.doc.len() > 20, "`{}` has too short a doc: {:?}", e.signature, e.doc);
+        assert!(
+            e.doc.len() > 20,
+            "`{}` has too short a doc: {:?}",
+            e.signature,
+            e.doc
+        );
         assert!(e.doc.contains("Example"), "`{}` has no example line", e.signature);
     }
 }

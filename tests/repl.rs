@@ -12,10 +12,14 @@ fn piped_session_multiline_function() {
 
 #[test]
 fn piped_session_keeps_state_and_recovers_from_errors() {
-    let input = "let total = 1;\nundefined_thing + 1\ntotal += 41;\ntotal\nfn sq(v) { v * v }\nsq(total - 40)\n";
+    let input =
+        "let total = 1;\nundefined_thing + 1\ntotal += 41;\ntotal\nfn sq(v) { v * v }\nsq(total - 40)\n";
     let (code, out, err) = run_stdin(&[], input);
     assert_eq!(code, 1, "an error in the session makes the exit code 1");
-    assert!(err.contains("<stdin>:2:1: error: Variable not found: undefined_thing"), "{err}");
+    assert!(
+        err.contains("<stdin>:2:1: error: Variable not found: undefined_thing"),
+        "{err}"
+    );
     assert_eq!(out, "42\n4\n");
 }
 
@@ -39,12 +43,17 @@ fn piped_commands() {
     let (code, out, _) = run_stdin(&[], "let img_count = 3;\n:vars\n:reset\n:vars\n");
     assert_eq!(code, 0);
     assert!(out.contains("img_count"), "{out}");
-    assert!(out.contains("(no variables)") || !out.split("session reset").nth(1).unwrap().contains("img_count"));
+    assert!(
+        out.contains("(no variables)") || !out.split("session reset").nth(1).unwrap().contains("img_count")
+    );
 }
 
 fn state() -> CompletionState {
     CompletionState {
-        vars: vec![("xs".into(), "array".into()), ("value_count".into(), "i64".into())],
+        vars: vec![
+            ("xs".into(), "array".into()),
+            ("value_count".into(), "i64".into()),
+        ],
         functions: vec!["my_func".into()],
     }
 }
@@ -81,7 +90,10 @@ fn completes_paths_inside_strings() {
     let (start, c) = complete(&line, line.len(), &state(), &docs);
     assert_eq!(start, "load_locs(\"".len());
     let base = dir.path().display().to_string();
-    assert_eq!(c, vec![format!("{base}/cells_01.hdf5"), format!("{base}/cells_dir/")]);
+    assert_eq!(
+        c,
+        vec![format!("{base}/cells_01.hdf5"), format!("{base}/cells_dir/")]
+    );
 }
 
 #[test]

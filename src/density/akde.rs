@@ -152,7 +152,9 @@ pub fn akde(img: ArrayView2<f32>, opts: &AkdeOptions) -> Result<Array2<f32>> {
     let (h, w) = img.dim();
     let data = img.as_standard_layout();
     // as_standard_layout gives a contiguous row-major array, so as_slice succeeds.
-    let pixels = data.as_slice().ok_or_else(|| Error::Numeric("akde: image not contiguous".into()))?;
+    let pixels = data
+        .as_slice()
+        .ok_or_else(|| Error::Numeric("akde: image not contiguous".into()))?;
     let ctx = Ctx::new(pixels, h, w, opts);
 
     let threads = rayon::current_num_threads().max(1);
@@ -515,7 +517,11 @@ fn band_impl(ctx: &Ctx, r0: usize, r1: usize) -> Result<Band> {
         if ctx.skip && !inner_row {
             continue;
         }
-        let (c_lo, c_hi) = if ctx.skip { (s, w.saturating_sub(s)) } else { (0, w) };
+        let (c_lo, c_hi) = if ctx.skip {
+            (s, w.saturating_sub(s))
+        } else {
+            (0, w)
+        };
         let row = &img[r * w..(r + 1) * w];
         if c_lo >= c_hi || row[c_lo..c_hi].iter().all(|&v| v == 0.0) {
             continue;
@@ -711,13 +717,20 @@ mod tests {
     }
 
     fn opts(window: usize, scale: f64, border: Border) -> AkdeOptions {
-        AkdeOptions { window, scale, border }
+        AkdeOptions {
+            window,
+            scale,
+            border,
+        }
     }
 
     /// max |a − b| / max |b|
     fn rel_err(a: &Array2<f32>, b: &Array2<f64>) -> f64 {
         let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-300);
-        a.iter().zip(b.iter()).fold(0.0f64, |m, (x, y)| m.max((*x as f64 - y).abs())) / scale
+        a.iter()
+            .zip(b.iter())
+            .fold(0.0f64, |m, (x, y)| m.max((*x as f64 - y).abs()))
+            / scale
     }
 
     #[test]
@@ -746,7 +759,10 @@ mod tests {
                 let max = slow.iter().fold(0.0f64, |m, v| m.max(*v));
                 for (a, b) in fast.iter().zip(slow.iter()) {
                     if *b > 1e-3 * max {
-                        assert!((*a as f64 - b).abs() <= 1e-5 * b, "case {n} {border:?}: {a} vs {b}");
+                        assert!(
+                            (*a as f64 - b).abs() <= 1e-5 * b,
+                            "case {n} {border:?}: {a} vs {b}"
+                        );
                     }
                 }
             }
@@ -774,10 +790,19 @@ mod tests {
             // σ² = c/√2: neighbour / centre = exp(−1/(2σ²)), diagonal = exp(−2/(2σ²)).
             let sigma2 = c / 2f64.sqrt();
             let centre = out[[15, 15]] as f64;
-            for (dr, dc, d2) in [(0i64, 1i64, 1.0), (1, 0, 1.0), (-1, 0, 1.0), (1, 1, 2.0), (-2, 1, 5.0)] {
+            for (dr, dc, d2) in [
+                (0i64, 1i64, 1.0),
+                (1, 0, 1.0),
+                (-1, 0, 1.0),
+                (1, 1, 2.0),
+                (-2, 1, 5.0),
+            ] {
                 let v = out[[(15 + dr) as usize, (15 + dc) as usize]] as f64;
                 let expect = (-d2 / (2.0 * sigma2)).exp();
-                assert!((v / centre - expect).abs() < 1e-5 * expect.max(1e-3), "c {c}: {dr},{dc}");
+                assert!(
+                    (v / centre - expect).abs() < 1e-5 * expect.max(1e-3),
+                    "c {c}: {dr},{dc}"
+                );
             }
             assert!((out.sum() as f64 - 4.0).abs() < 1e-5);
             // the same through akde_kernel
@@ -809,7 +834,10 @@ mod tests {
         for x in 1..=5 {
             let ratio = (kern[[5, 5 + x]] / kern[[5, 5]]) as f64;
             let expect = (-((x * x) as f64) / (2.0 * sxx)).exp();
-            assert!((ratio - expect).abs() < 1e-5 * expect, "x {x}: {ratio} vs {expect}");
+            assert!(
+                (ratio - expect).abs() < 1e-5 * expect,
+                "x {x}: {ratio} vs {expect}"
+            );
         }
         assert!((sxx - 2.0).abs() < 1e-5); // σ∥² ≈ c
         assert_eq!(kern[[4, 5]], 0.0);
@@ -863,7 +891,10 @@ mod tests {
     fn degenerate_inputs_stay_finite() {
         // zeros in, zeros out
         let z = Array2::<f32>::zeros((20, 20));
-        assert!(akde(z.view(), &AkdeOptions::default()).unwrap().iter().all(|&v| v == 0.0));
+        assert!(akde(z.view(), &AkdeOptions::default())
+            .unwrap()
+            .iter()
+            .all(|&v| v == 0.0));
         // negative values (S ≤ 0 or indefinite covariance) use the isotropic fallback
         let mut img = sparse_image(30, 30, 0.3, 5);
         img[[10, 10]] = -50.0;
@@ -883,7 +914,10 @@ mod tests {
         assert!(out.iter().all(|v| v.is_finite()));
         assert!((out.sum() as f64 / 2e13 - 1.0).abs() < 1e-5);
         // the isotropic fallback itself
-        let m = Moments { m0: -1.0, ..Default::default() };
+        let m = Moments {
+            m0: -1.0,
+            ..Default::default()
+        };
         assert_eq!(kernel_params(&m, 5.0, 2.0), KernelParams::isotropic(2.0));
     }
 
@@ -909,7 +943,10 @@ mod tests {
         let img = ndarray::array![[1.0f32, 2.0, 3.0], [0.5, 2.5, -1.0]];
         let t = threshold(img.view(), 2.0).unwrap();
         assert_eq!(t, ndarray::array![[0.0f32, 2.0, 3.0], [0.0, 2.5, 0.0]]);
-        assert!(threshold(img.view(), f64::NAN).unwrap_err().to_string().starts_with("t:"));
+        assert!(threshold(img.view(), f64::NAN)
+            .unwrap_err()
+            .to_string()
+            .starts_with("t:"));
     }
 
     #[test]
@@ -917,7 +954,10 @@ mod tests {
         let img = sparse_image(10, 10, 0.3, 1);
         let msg = |o: AkdeOptions| akde(img.view(), &o).unwrap_err().to_string();
         for k in [0, 1, 2, 4, 10, 1003] {
-            assert!(msg(opts(k, 1.0, Border::Clip)).starts_with("window:"), "window {k}");
+            assert!(
+                msg(opts(k, 1.0, Border::Clip)).starts_with("window:"),
+                "window {k}"
+            );
         }
         for c in [0.0, -1.0, f64::NAN, f64::INFINITY] {
             assert!(msg(opts(11, c, Border::Clip)).starts_with("scale:"), "scale {c}");
@@ -931,9 +971,14 @@ mod tests {
             .unwrap_err()
             .to_string()
             .starts_with("img:"));
-        assert!(Border::parse("clamp").unwrap_err().to_string().starts_with("border:"));
+        assert!(Border::parse("clamp")
+            .unwrap_err()
+            .to_string()
+            .starts_with("border:"));
         assert_eq!(Border::parse("skip").unwrap(), Border::Skip);
-        let e = akde_kernel(img.view(), &AkdeOptions::default(), 10, 0).unwrap_err().to_string();
+        let e = akde_kernel(img.view(), &AkdeOptions::default(), 10, 0)
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("row:"), "{e}");
     }
 

@@ -7,7 +7,9 @@
 //! handles (`Arc`), never as arrays of `Dynamic`.
 
 pub mod api;
+pub mod frc;
 mod host;
+pub mod image;
 pub use host::format_duration;
 pub mod resolver;
 pub mod values;
@@ -24,6 +26,8 @@ fn register_all(engine: &mut Engine, docs: &mut Docs) {
     let mut api = api::Api::new(engine, docs);
     host::register(&mut api);
     values::register(&mut api);
+    image::register(&mut api);
+    frc::register(&mut api);
 }
 
 /// The documentation of every registered script function.

@@ -32,6 +32,12 @@ pub fn describe(v: &Dynamic) -> String {
         };
         return format!("[{}{more}]", shown.join(", "));
     }
+    if let Some(i) = v.read_lock::<super::image::ImageRef>() {
+        return i.summary();
+    }
+    if let Some(c) = v.read_lock::<super::frc::FrcRef>() {
+        return c.summary();
+    }
     if let Some(map) = v.read_lock::<rhai::Map>() {
         let items: Vec<String> = map.iter().map(|(k, v)| format!("{k}: {}", describe(v))).collect();
         return format!("#{{{}}}", items.join(", "));

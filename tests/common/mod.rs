@@ -33,7 +33,12 @@ pub fn run_stdin(args: &[&str], stdin: &str) -> (i32, String, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the locus binary starts");
-    child.stdin.take().expect("stdin is piped").write_all(stdin.as_bytes()).expect("stdin accepts input");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(stdin.as_bytes())
+        .expect("stdin accepts input");
     split(child.wait_with_output().expect("locus finishes"))
 }
 
@@ -55,6 +60,10 @@ pub fn script(dir: &Path, name: &str, text: &str) -> PathBuf {
 /// A path under the shared test data, with a clear failure when it is missing.
 pub fn shared_data(rel: &str) -> PathBuf {
     let p = repo_root().join("../shared/data").join(rel);
-    assert!(p.exists(), "test data file missing: {} (expected ../shared/data/{rel} beside the repo)", p.display());
+    assert!(
+        p.exists(),
+        "test data file missing: {} (expected ../shared/data/{rel} beside the repo)",
+        p.display()
+    );
     p
 }
