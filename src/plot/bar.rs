@@ -130,7 +130,7 @@ impl FigureDraw for BarFigure<'_> {
             .label_style((FONT, 15))
             .axis_desc_style((FONT, 17))
             .bold_line_style(RGBColor(218, 218, 218))
-            .light_line_style(RGBColor(240, 240, 240))
+            .light_line_style(TRANSPARENT)
             .draw()?;
         let k = self.series.len() as f64;
         let width = 0.8 / k;

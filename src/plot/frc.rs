@@ -14,7 +14,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{check_len, fmt_tick, lighten, nice_step, render, DrawResult, FigureDraw, RasterSink};
-use super::{FONT, PALETTE};
+use super::{dashed_swatch, FONT, PALETTE};
 use crate::error::{Error, Result};
 
 /// A threshold for the FRC resolution.
@@ -158,7 +158,7 @@ impl FigureDraw for FrcFigure<'_> {
             .label_style((FONT, 15))
             .axis_desc_style((FONT, 17))
             .bold_line_style(RGBColor(218, 218, 218))
-            .light_line_style(RGBColor(240, 240, 240))
+            .light_line_style(TRANSPARENT)
             .draw()?;
         // zero line
         chart.draw_series(std::iter::once(PathElement::new(
@@ -188,7 +188,7 @@ impl FigureDraw for FrcFigure<'_> {
                 chart
                     .draw_series(DashedLineSeries::new(vec![(0.0, t), (self.x_max, t)], 9, 6, dash))?
                     .label(label)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 9, y)], dash));
+                    .legend(move |xy| dashed_swatch(xy, dash));
             }
             for (i, c) in self.curves.iter().enumerate() {
                 if let Some(FrcThreshold::Curve(t)) = &c.threshold {
@@ -200,14 +200,14 @@ impl FigureDraw for FrcFigure<'_> {
                         } else {
                             format!("{} threshold", c.label)
                         })
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 9, y)], col));
+                        .legend(move |xy| dashed_swatch(xy, col));
                 }
             }
         }
 
         for (i, c) in self.curves.iter().enumerate() {
             let hue = PALETTE[i % PALETTE.len()];
-            let legend = super::frc::frc_legend(c);
+            let legend = frc_legend(c);
             let raw_style = if c.smoothed.is_some() {
                 lighten(hue, 0.55).stroke_width(1)
             } else {

@@ -11,7 +11,7 @@ use plotters::coord::ranged1d::{AsRangedCoord, Ranged, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{check_len, render, DrawResult, FigureDraw, RasterSink, FONT, PALETTE};
+use super::{check_len, dashed_swatch, fmt_num, render, DrawResult, FigureDraw, RasterSink, FONT, PALETTE};
 use crate::error::{Error, Result};
 
 /// One line of a [`line_plot`].
@@ -164,6 +164,27 @@ fn pad_range(lo: f64, hi: f64, log: bool, frac: f64) -> (f64, f64) {
     }
 }
 
+/// Ticks of a log axis over [lo, hi]: the powers of ten, with 2× and 5×
+/// (or all of 1…9×) added when that gives fewer than 3 ticks.
+fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let (a, b) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    let inside = |v: &f64| *v >= lo * (1.0 - 1e-12) && *v <= hi * (1.0 + 1e-12);
+    for mults in [
+        &[1.0][..],
+        &[1.0, 2.0, 5.0],
+        &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0],
+    ] {
+        let ticks: Vec<f64> = (a..=b)
+            .flat_map(|e| mults.iter().map(move |m| m * 10f64.powi(e)))
+            .filter(inside)
+            .collect();
+        if ticks.len() >= 3 || mults.len() == 9 {
+            return ticks;
+        }
+    }
+    Vec::new()
+}
+
 struct LineFigure<'a> {
     clean: Vec<Clean>,
     opts: &'a LinePlotOptions,
@@ -182,11 +203,21 @@ impl FigureDraw for LineFig<'_> {
         _sink: &mut RasterSink,
     ) -> DrawResult<(), DB> {
         let (xr, yr) = (self.x.0..self.x.1, self.y.0..self.y.1);
+        let xl = || {
+            xr.clone()
+                .log_scale()
+                .with_key_points(log_ticks(self.x.0, self.x.1))
+        };
+        let yl = || {
+            yr.clone()
+                .log_scale()
+                .with_key_points(log_ticks(self.y.0, self.y.1))
+        };
         match (self.fig.opts.log_x, self.fig.opts.log_y) {
-            (false, false) => self.fig.draw_on(root, xr, yr),
-            (true, false) => self.fig.draw_on(root, xr.log_scale(), yr),
-            (false, true) => self.fig.draw_on(root, xr, yr.log_scale()),
-            (true, true) => self.fig.draw_on(root, xr.log_scale(), yr.log_scale()),
+            (false, false) => self.fig.draw_on(root, xr.clone(), yr.clone()),
+            (true, false) => self.fig.draw_on(root, xl(), yr.clone()),
+            (false, true) => self.fig.draw_on(root, xr.clone(), yl()),
+            (true, true) => self.fig.draw_on(root, xl(), yl()),
         }
     }
 }
@@ -207,14 +238,17 @@ impl LineFigure<'_> {
             builder.caption(t, (FONT, 22));
         }
         let mut chart = builder.build_cartesian_2d(xr, yr)?;
+        let fmt = |v: &f64| fmt_num(*v);
         chart
             .configure_mesh()
+            .x_label_formatter(&fmt)
+            .y_label_formatter(&fmt)
             .x_desc(opts.xlabel.as_str())
             .y_desc(opts.ylabel.as_str())
             .label_style((FONT, 15))
             .axis_desc_style((FONT, 17))
             .bold_line_style(RGBColor(218, 218, 218))
-            .light_line_style(RGBColor(240, 240, 240))
+            .light_line_style(TRANSPARENT)
             .draw()?;
         let y_floor = self
             .clean
@@ -256,13 +290,13 @@ impl LineFigure<'_> {
             };
             if !c.label.is_empty() {
                 let dashed = c.dashed;
-                anno.label(c.label.clone()).legend(move |(x, y)| {
-                    if dashed {
-                        PathElement::new(vec![(x, y), (x + 8, y), (x + 12, y), (x + 20, y)], style)
-                    } else {
-                        PathElement::new(vec![(x, y), (x + 20, y)], style)
-                    }
-                });
+                if dashed {
+                    anno.label(c.label.clone())
+                        .legend(move |xy| dashed_swatch(xy, style));
+                } else {
+                    anno.label(c.label.clone())
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+                }
             }
             if opts.markers {
                 chart.draw_series(line.iter().map(|&p| Circle::new(p, 3, hue.filled())))?;
@@ -368,6 +402,15 @@ mod tests {
         .unwrap();
         let svg = std::fs::read_to_string(&p3).unwrap();
         assert!(!svg.contains("<polygon"));
+    }
+
+    #[test]
+    fn log_ticks_cover_the_range() {
+        assert_eq!(log_ticks(0.5, 2000.0), vec![1.0, 10.0, 100.0, 1000.0]);
+        assert_eq!(log_ticks(0.15, 1.2), vec![0.2, 0.5, 1.0]);
+        let t = log_ticks(0.25, 0.45);
+        assert_eq!(t.len(), 2);
+        assert!((t[0] - 0.3).abs() < 1e-12 && (t[1] - 0.4).abs() < 1e-12);
     }
 
     #[test]

@@ -335,6 +335,32 @@ pub(crate) fn fmt_tick(v: f64, step: f64) -> String {
     format!("{v:.decimals$}")
 }
 
+/// A short label for an axis value: up to 4 significant digits, no trailing
+/// zeros, exponent form outside 1e-3..1e5.
+pub(crate) fn fmt_num(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return if v == 0.0 { "0".into() } else { format!("{v}") };
+    }
+    let a = v.abs();
+    if !(1e-3..1e5).contains(&a) {
+        let s = format!("{v:.3e}");
+        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+        let m = if m.contains('.') {
+            m.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            m
+        };
+        return format!("{m}e{e}");
+    }
+    let decimals = (3 - a.log10().floor() as i32).max(0) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
 /// Check that a series of values has the expected length.
 pub(crate) fn check_len(name: &str, what: &str, got: usize, want: usize) -> Result<()> {
     if got != want {
@@ -344,6 +370,16 @@ pub(crate) fn check_len(name: &str, what: &str, got: usize, want: usize) -> Resu
         ));
     }
     Ok(())
+}
+
+/// A dashed legend sample, 20 px long, starting at `(x, y)`.
+pub(crate) fn dashed_swatch<DB: DrawingBackend>(
+    (x, y): (i32, i32),
+    style: ShapeStyle,
+) -> plotters::element::ComposedElement<(i32, i32), DB, PathElement<(i32, i32)>, PathElement<(i32, i32)>> {
+    EmptyElement::at((x, y))
+        + PathElement::new(vec![(0, 0), (8, 0)], style)
+        + PathElement::new(vec![(12, 0), (20, 0)], style)
 }
 
 /// Lighter version of a colour: mixed with white, `t` = 0 (unchanged) … 1 (white).
@@ -395,6 +431,13 @@ mod tests {
         assert_eq!(fmt_tick(20000.0, 10000.0), "20000");
         assert_eq!(fmt_tick(200000.0, 100000.0), "2e5");
         assert_eq!(fmt_tick(0.0, 1.0), "0");
+        assert_eq!(fmt_num(5.0), "5");
+        assert_eq!(fmt_num(0.25), "0.25");
+        assert_eq!(fmt_num(0.30000000000000004), "0.3");
+        assert_eq!(fmt_num(12345.0), "12345");
+        assert_eq!(fmt_num(2e-5), "2e-5");
+        assert_eq!(fmt_num(1.5e6), "1.5e6");
+        assert_eq!(fmt_num(-0.125), "-0.125");
     }
 
     #[test]
