@@ -37,6 +37,22 @@ impl Image {
     /// `vmax` its last; NaN gets the first. `vmin`/`vmax` default to the
     /// image's finite min and max. Error when `vmax` < `vmin`.
     pub fn to_rgb(&self, cmap: Colormap, vmin: Option<f64>, vmax: Option<f64>) -> Result<Vec<u8>> {
+        let (levels, _, _) = self.to_levels(vmin, vmax)?;
+        let mut lut = [[0u8; 3]; 256];
+        for (i, c) in lut.iter_mut().enumerate() {
+            *c = cmap.level(i as u8);
+        }
+        let mut out = Vec::with_capacity(levels.len() * 3);
+        for l in levels {
+            out.extend_from_slice(&lut[l as usize]);
+        }
+        Ok(out)
+    }
+
+    /// Colour-map levels 0..=255 per pixel (row-major) and the display range
+    /// (vmin, vmax) used; see [`Image::to_rgb`]. A constant range (vmin =
+    /// vmax) gives level 0 at or below it and 255 above.
+    pub fn to_levels(&self, vmin: Option<f64>, vmax: Option<f64>) -> Result<(Vec<u8>, f64, f64)> {
         let (lo, hi) = self.display_range(vmin, vmax);
         if hi.is_nan() || lo.is_nan() || hi < lo {
             return Err(Error::arg(
@@ -45,23 +61,21 @@ impl Image {
             ));
         }
         let scale = if hi > lo { 1.0 / (hi - lo) } else { 0.0 };
-        let mut lut = [[0u8; 3]; 256];
-        for (i, c) in lut.iter_mut().enumerate() {
-            *c = cmap.level(i as u8);
-        }
-        let mut out = Vec::with_capacity(self.len() * 3);
-        for &v in self.data.iter() {
-            // Constant display range: everything at or above it is the top colour.
-            let t = if scale > 0.0 {
-                (v as f64 - lo) * scale
-            } else if (v as f64) > lo {
-                1.0
-            } else {
-                0.0
-            };
-            out.extend_from_slice(&lut[level_of(t) as usize]);
-        }
-        Ok(out)
+        let levels = self
+            .data
+            .iter()
+            .map(|&v| {
+                let t = if scale > 0.0 {
+                    (v as f64 - lo) * scale
+                } else if (v as f64) > lo {
+                    1.0
+                } else {
+                    0.0
+                };
+                level_of(t)
+            })
+            .collect();
+        Ok((levels, lo, hi))
     }
 
     /// A text rendering with coloured half-blocks, at most `max_cols` characters

@@ -1,0 +1,342 @@
+//! FRC curves (METHODS.md §5), drawn like Picasso's and SMAP's FRC plots.
+//!
+//! x: spatial frequency in nm⁻¹ from 0 to Nyquist; y: FRC from −0.2 to 1.05.
+//! Each curve has one hue: the raw FRC light and thin, the smoothed (LOESS)
+//! curve dark and thick. The threshold (1/7 by default, or a ½-bit curve) is
+//! dashed; the resolution crossing is marked with a dot and a dotted drop line
+//! to the frequency axis, and the legend reads "label — Resolution: X nm".
+//! The input is plain data ([`FrcSeries`]) so that this module does not
+//! depend on the FRC implementation.
+
+use std::path::Path;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{check_len, fmt_tick, lighten, nice_step, render, DrawResult, FigureDraw, RasterSink};
+use super::{dashed_swatch, FONT, PALETTE};
+use crate::error::{Error, Result};
+
+/// A threshold for the FRC resolution.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FrcThreshold {
+    /// A constant, e.g. 1/7.
+    Fixed(f64),
+    /// One value per ring (e.g. the ½-bit curve), aligned with `freq_nm_inv`.
+    Curve(Vec<f64>),
+}
+
+/// One FRC curve to plot (plain data, e.g. from an FRC result).
+#[derive(Debug, Clone, Default)]
+pub struct FrcSeries {
+    /// Legend label (may be empty).
+    pub label: String,
+    /// Spatial frequency of each ring, nm⁻¹ (f_q = q/(N·p)).
+    pub freq_nm_inv: Vec<f64>,
+    /// Raw FRC values, one per ring.
+    pub values: Vec<f64>,
+    /// Smoothed FRC (LOESS), one per ring, drawn dark over the raw curve.
+    pub smoothed: Option<Vec<f64>>,
+    /// The resolution in nm (marked at frequency 1/resolution), or none.
+    pub resolution_nm: Option<f64>,
+    /// The threshold used for `resolution_nm` (default 1/7 when drawn).
+    pub threshold: Option<FrcThreshold>,
+}
+
+/// Options of [`plot_frc`].
+#[derive(Debug, Clone)]
+pub struct FrcPlotOptions {
+    /// Title above the plot (default none).
+    pub title: Option<String>,
+    /// Draw the threshold line(s) (default true).
+    pub show_threshold: bool,
+    /// Figure size in pixels (default 820 × 560).
+    pub size: (u32, u32),
+}
+
+impl Default for FrcPlotOptions {
+    fn default() -> Self {
+        FrcPlotOptions {
+            title: None,
+            show_threshold: true,
+            size: (820, 560),
+        }
+    }
+}
+
+/// The legend text of a curve: "label — Resolution: 123.4 nm" (or "— no
+/// crossing" when the resolution is undefined).
+pub fn frc_legend(series: &FrcSeries) -> String {
+    let res = match series.resolution_nm {
+        Some(r) if r.is_finite() && r > 0.0 => format!("Resolution: {r:.1} nm"),
+        _ => "Resolution: none (no crossing)".to_string(),
+    };
+    if series.label.is_empty() {
+        res
+    } else {
+        format!("{} \u{2014} {res}", series.label)
+    }
+}
+
+/// Plot FRC curves into `path` (`.svg` or `.png`).
+pub fn plot_frc(curves: &[FrcSeries], path: impl AsRef<Path>, opts: &FrcPlotOptions) -> Result<()> {
+    let path = path.as_ref();
+    if curves.is_empty() {
+        return Err(Error::arg("curves", "plot_frc needs at least one curve"));
+    }
+    let mut x_max: f64 = 0.0;
+    for (i, c) in curves.iter().enumerate() {
+        let name = format!("curves[{i}]");
+        let n = c.freq_nm_inv.len();
+        if n < 2 {
+            return Err(Error::arg(name, "an FRC curve needs at least 2 rings"));
+        }
+        check_len(&name, "values", c.values.len(), n)?;
+        if let Some(s) = &c.smoothed {
+            check_len(&name, "smoothed", s.len(), n)?;
+        }
+        if let Some(FrcThreshold::Curve(t)) = &c.threshold {
+            check_len(&name, "threshold", t.len(), n)?;
+        }
+        let (f0, f1, fl) = (c.freq_nm_inv[0], c.freq_nm_inv[1], c.freq_nm_inv[n - 1]);
+        if !(f1 > f0 && fl.is_finite()) {
+            return Err(Error::arg(name, "frequencies must be finite and increasing"));
+        }
+        // The last ring is one step below Nyquist (q = N/2 − 1 of N/2).
+        x_max = x_max.max(fl + (f1 - f0));
+    }
+    let fig = FrcFigure { curves, opts, x_max };
+    render(path, opts.size, fig)
+}
+
+struct FrcFigure<'a> {
+    curves: &'a [FrcSeries],
+    opts: &'a FrcPlotOptions,
+    x_max: f64,
+}
+
+const Y_MIN: f64 = -0.2;
+const Y_MAX: f64 = 1.05;
+
+fn interp(xs: &[f64], ys: &[f64], x: f64) -> Option<f64> {
+    let i = xs.windows(2).position(|w| w[0] <= x && x <= w[1])?;
+    let t = (x - xs[i]) / (xs[i + 1] - xs[i]);
+    Some(ys[i] + t * (ys[i + 1] - ys[i]))
+}
+
+fn points(xs: &[f64], ys: &[f64]) -> Vec<(f64, f64)> {
+    xs.iter()
+        .zip(ys)
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .map(|(&x, &y)| (x, y.clamp(Y_MIN - 0.5, Y_MAX + 0.5)))
+        .collect()
+}
+
+impl FigureDraw for FrcFigure<'_> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        _sink: &mut RasterSink,
+    ) -> DrawResult<(), DB> {
+        let mut builder = ChartBuilder::on(root);
+        builder.margin(18).x_label_area_size(52).y_label_area_size(62);
+        if let Some(t) = &self.opts.title {
+            builder.caption(t, (FONT, 22));
+        }
+        let mut chart = builder.build_cartesian_2d(0.0..self.x_max, Y_MIN..Y_MAX)?;
+        let x_step = nice_step(self.x_max / 8.0);
+        let x_fmt = |v: &f64| fmt_tick(*v, x_step);
+        let y_fmt = |v: &f64| fmt_tick(*v, 0.2);
+        chart
+            .configure_mesh()
+            .x_desc("Spatial frequency (nm\u{207b}\u{b9})")
+            .y_desc("FRC")
+            .x_labels(9)
+            .y_labels(8)
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt)
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 17))
+            .bold_line_style(RGBColor(218, 218, 218))
+            .light_line_style(TRANSPARENT)
+            .draw()?;
+        // zero line
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, 0.0), (self.x_max, 0.0)],
+            RGBColor(150, 150, 150).stroke_width(1),
+        )))?;
+
+        // thresholds: fixed values drawn once each, curves per series
+        if self.opts.show_threshold {
+            let mut fixed: Vec<f64> = Vec::new();
+            for c in self.curves {
+                match &c.threshold {
+                    None => fixed.push(1.0 / 7.0),
+                    Some(FrcThreshold::Fixed(t)) => fixed.push(*t),
+                    Some(FrcThreshold::Curve(_)) => {}
+                }
+            }
+            fixed.sort_by(|a, b| a.total_cmp(b));
+            fixed.dedup_by(|a, b| (*a - *b).abs() < 1e-12);
+            let dash = RGBColor(60, 60, 60).stroke_width(2);
+            for t in fixed {
+                let label = if (t - 1.0 / 7.0).abs() < 1e-9 {
+                    "threshold 1/7".to_string()
+                } else {
+                    format!("threshold {t:.3}")
+                };
+                chart
+                    .draw_series(DashedLineSeries::new(vec![(0.0, t), (self.x_max, t)], 9, 6, dash))?
+                    .label(label)
+                    .legend(move |xy| dashed_swatch(xy, dash));
+            }
+            for (i, c) in self.curves.iter().enumerate() {
+                if let Some(FrcThreshold::Curve(t)) = &c.threshold {
+                    let col = lighten(PALETTE[i % PALETTE.len()], 0.25).stroke_width(2);
+                    chart
+                        .draw_series(DashedLineSeries::new(points(&c.freq_nm_inv, t), 9, 6, col))?
+                        .label(if c.label.is_empty() {
+                            "threshold (curve)".to_string()
+                        } else {
+                            format!("{} threshold", c.label)
+                        })
+                        .legend(move |xy| dashed_swatch(xy, col));
+                }
+            }
+        }
+
+        for (i, c) in self.curves.iter().enumerate() {
+            let hue = PALETTE[i % PALETTE.len()];
+            let legend = frc_legend(c);
+            let raw_style = if c.smoothed.is_some() {
+                lighten(hue, 0.55).stroke_width(1)
+            } else {
+                hue.stroke_width(2)
+            };
+            let raw = chart.draw_series(LineSeries::new(points(&c.freq_nm_inv, &c.values), raw_style))?;
+            let dark = hue.stroke_width(3);
+            match &c.smoothed {
+                Some(s) => {
+                    chart
+                        .draw_series(LineSeries::new(points(&c.freq_nm_inv, s), dark))?
+                        .label(legend)
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], dark));
+                }
+                None => {
+                    raw.label(legend)
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], dark));
+                }
+            }
+            // crossing marker and drop line
+            if let Some(r) = c.resolution_nm.filter(|r| r.is_finite() && *r > 0.0) {
+                let fc = 1.0 / r;
+                let t = match &c.threshold {
+                    None => Some(1.0 / 7.0),
+                    Some(FrcThreshold::Fixed(t)) => Some(*t),
+                    Some(FrcThreshold::Curve(t)) => interp(&c.freq_nm_inv, t, fc),
+                };
+                if let Some(t) = t.filter(|_| fc > 0.0 && fc <= self.x_max) {
+                    chart.draw_series(DashedLineSeries::new(
+                        vec![(fc, Y_MIN), (fc, t)],
+                        4,
+                        4,
+                        hue.stroke_width(2),
+                    ))?;
+                    chart.draw_series(std::iter::once(Circle::new((fc, t), 6, hue.filled())))?;
+                    chart.draw_series(std::iter::once(Circle::new((fc, t), 6, BLACK.stroke_width(1))))?;
+                }
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .margin(12)
+            .label_font((FONT, 15))
+            .background_style(WHITE.mix(0.9))
+            .border_style(RGBColor(170, 170, 170))
+            .draw()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plot::txt;
+
+    /// A synthetic FRC: 1 at low frequency, falling through 1/7 near q = 40 of 64.
+    fn curve(n: usize, pixel_nm: f64, label: &str, res: Option<f64>) -> FrcSeries {
+        let freq: Vec<f64> = (0..n).map(|q| q as f64 / (2.0 * n as f64 * pixel_nm)).collect();
+        let smooth: Vec<f64> = (0..n)
+            .map(|q| 1.0 / (1.0 + ((q as f64 - 40.0) / 6.0).exp()) * 0.95)
+            .collect();
+        let values = smooth
+            .iter()
+            .enumerate()
+            .map(|(q, v)| v + 0.08 * ((q * 7919 % 13) as f64 / 13.0 - 0.5))
+            .collect();
+        FrcSeries {
+            label: label.into(),
+            freq_nm_inv: freq,
+            values,
+            smoothed: Some(smooth),
+            resolution_nm: res,
+            threshold: None,
+        }
+    }
+
+    #[test]
+    fn frc_svg_has_curves_threshold_and_resolution() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("frc.svg");
+        let a = curve(64, 5.0, "random split", Some(123.4));
+        let mut b = curve(64, 5.0, "frames", None);
+        b.smoothed = None;
+        let opts = FrcPlotOptions {
+            title: Some("Self-FRC".into()),
+            ..Default::default()
+        };
+        plot_frc(&[a, b], &p, &opts).unwrap();
+        let svg = std::fs::read_to_string(&p).unwrap();
+        assert!(svg.contains("Resolution: 123.4 nm"), "legend");
+        assert!(svg.contains("random split \u{2014} Resolution: 123.4 nm"));
+        assert!(svg.contains("frames \u{2014} Resolution: none"));
+        assert!(svg.contains("Spatial frequency (nm\u{207b}\u{b9})"));
+        assert!(svg.contains(&txt("FRC")));
+        assert!(svg.contains(&txt("Self-FRC")));
+        assert!(svg.contains("threshold 1/7"));
+        // raw + smoothed of curve a, raw of curve b: three polylines in the
+        // curve hues (first two: tab10 blue, light and dark; third: orange)
+        assert!(svg.contains("stroke=\"#1F77B4\""), "dark blue smoothed");
+        let l = lighten(PALETTE[0], 0.55);
+        assert!(
+            svg.contains(&format!("stroke=\"#{:02X}{:02X}{:02X}\"", l.0, l.1, l.2)),
+            "light raw"
+        );
+        assert!(svg.contains("stroke=\"#FF7F0E\""), "orange raw");
+        assert!(svg.matches("<polyline").count() >= 3);
+        // the dashed 1/7 line is drawn in many short segments at one height
+        assert!(svg.matches("stroke=\"#3C3C3C\"").count() > 10, "dashed threshold");
+        // the crossing marker: a filled circle in the curve's hue
+        assert!(svg.contains("<circle") && svg.contains("fill=\"#1F77B4\""));
+    }
+
+    #[test]
+    fn frc_png_and_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("frc.png");
+        let mut a = curve(64, 10.0, "", Some(80.0));
+        a.threshold = Some(FrcThreshold::Curve(vec![0.2; 64]));
+        plot_frc(&[a.clone()], &p, &FrcPlotOptions::default()).unwrap();
+        let img = crate::image::io::load_png(&p).unwrap();
+        assert_eq!((img.width(), img.height()), (820, 560));
+        let mut bad = a.clone();
+        bad.values.pop();
+        let e = plot_frc(&[bad], &p, &FrcPlotOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("curves[0]") && e.contains("values"), "{e}");
+        assert!(plot_frc(&[], &p, &FrcPlotOptions::default()).is_err());
+        assert_eq!(frc_legend(&a), "Resolution: 80.0 nm");
+    }
+}
