@@ -8,7 +8,13 @@ use common::*;
 use std::path::{Path, PathBuf};
 
 /// Files each example must write into its output folder.
-const EXPECTED: &[(&str, &[&str])] = &[("hello.rhai", &[])];
+const EXPECTED: &[(&str, &[&str])] = &[
+    ("hello.rhai", &[]),
+    (
+        "quickstart.rhai",
+        &["render.png", "render.tif", "sim.hdf5", "sim.yaml", "frc.svg"],
+    ),
+];
 
 fn examples(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).expect("examples/ exists") {

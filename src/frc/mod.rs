@@ -28,6 +28,7 @@
 
 pub mod loess;
 mod spectrum;
+pub mod table;
 
 pub use loess::{loess_span, lowess, smooth_frc};
 pub use spectrum::{rfft2, tukey_1d};

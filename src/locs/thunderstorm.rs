@@ -89,7 +89,11 @@ fn parse_block(
         if rec.len() != targets.len() {
             return Err(Error::format(
                 path,
-                format!("line {line}: expected {} values, found {}", targets.len(), rec.len()),
+                format!(
+                    "line {line}: expected {} values, found {}",
+                    targets.len(),
+                    rec.len()
+                ),
             ));
         }
         for (k, (field, &t)) in rec.iter().zip(targets).enumerate() {
@@ -132,13 +136,18 @@ pub(crate) fn read(path: &Path, pixel_nm: Option<f64>) -> Result<(Locs, LoadRepo
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let header_end = bytes.iter().position(|&c| c == b'\n').unwrap_or(bytes.len());
     let header_line = &bytes[..header_end];
-    let mut hdr = csv::ReaderBuilder::new().has_headers(false).from_reader(header_line);
+    let mut hdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(header_line);
     let mut hrec = csv::StringRecord::new();
     let got = hdr
         .read_record(&mut hrec)
         .map_err(|e| Error::format(path, format!("line 1 (header): {e}")))?;
     if !got || hrec.is_empty() {
-        return Err(Error::format(path, "empty file: expected a ThunderSTORM header line"));
+        return Err(Error::format(
+            path,
+            "empty file: expected a ThunderSTORM header line",
+        ));
     }
     // Map each header to a target.
     let mut targets = Vec::with_capacity(hrec.len());
@@ -148,7 +157,11 @@ pub(crate) fn read(path: &Path, pixel_nm: Option<f64>) -> Result<(Locs, LoadRepo
     for h in hrec.iter() {
         let (name, unit) = split_header(h.trim_start_matches('\u{feff}'));
         let is_lp = name == "uncertainty_xy" || (name == "uncertainty" && !has_xy_uncertainty);
-        let stored: Vec<&str> = if is_lp { vec!["lpx", "lpy"] } else { vec![name.as_str()] };
+        let stored: Vec<&str> = if is_lp {
+            vec!["lpx", "lpy"]
+        } else {
+            vec![name.as_str()]
+        };
         for s in &stored {
             if seen.iter().any(|n| n == s) {
                 return Err(Error::format(path, format!("line 1: column '{s}' appears twice")));
@@ -184,7 +197,11 @@ pub(crate) fn read(path: &Path, pixel_nm: Option<f64>) -> Result<(Locs, LoadRepo
         };
         targets.push(t);
     }
-    for (req, t) in [("frame", Target::Frame), ("x [nm]", Target::X), ("y [nm]", Target::Y)] {
+    for (req, t) in [
+        ("frame", Target::Frame),
+        ("x [nm]", Target::X),
+        ("y [nm]", Target::Y),
+    ] {
         if !targets.contains(&t) {
             return Err(Error::format(
                 path,
@@ -410,7 +427,18 @@ mod tests {
             assert_eq!(l.extra("intensity").unwrap().unit.as_deref(), Some("photon"));
             assert_eq!(
                 l.columns(),
-                ["frame", "x", "y", "id", "sigma", "intensity", "offset", "bkgstd", "lpx", "lpy"]
+                [
+                    "frame",
+                    "x",
+                    "y",
+                    "id",
+                    "sigma",
+                    "intensity",
+                    "offset",
+                    "bkgstd",
+                    "lpx",
+                    "lpy"
+                ]
             );
             assert_eq!(l.n_frames(), 3);
             assert_eq!(l.pixel_nm(), None);
@@ -435,13 +463,19 @@ mod tests {
             meta,
         )
         .unwrap();
-        l.add_column("u", None, ColumnData::U32(vec![1, 2, u32::MAX])).unwrap();
+        l.add_column("u", None, ColumnData::U32(vec![1, 2, u32::MAX]))
+            .unwrap();
         l.add_column("i", None, ColumnData::I32(vec![-5, 0, 5])).unwrap();
-        l.add_column("g", None, ColumnData::I64(vec![i64::MIN + 1, 0, 1 << 50])).unwrap();
-        l.add_column("photons", Some("photon"), ColumnData::F32(vec![0.3, 1e30, -2.0])).unwrap();
-        l.add_column("d", None, ColumnData::F64(vec![0.1, 1e-300, f64::MAX])).unwrap();
-        l.add_column("lpx", Some("nm"), ColumnData::F32(vec![1.5, 2.5, 3.5])).unwrap();
-        l.add_column("lpy", Some("nm"), ColumnData::F32(vec![1.5, 2.0, 3.5])).unwrap();
+        l.add_column("g", None, ColumnData::I64(vec![i64::MIN + 1, 0, 1 << 50]))
+            .unwrap();
+        l.add_column("photons", Some("photon"), ColumnData::F32(vec![0.3, 1e30, -2.0]))
+            .unwrap();
+        l.add_column("d", None, ColumnData::F64(vec![0.1, 1e-300, f64::MAX]))
+            .unwrap();
+        l.add_column("lpx", Some("nm"), ColumnData::F32(vec![1.5, 2.5, 3.5]))
+            .unwrap();
+        l.add_column("lpy", Some("nm"), ColumnData::F32(vec![1.5, 2.0, 3.5]))
+            .unwrap();
         let p = dir.path().join("t.csv");
         l.save(&p).unwrap();
         let text = std::fs::read_to_string(&p).unwrap();
@@ -470,10 +504,14 @@ mod tests {
         }
         // Equal lpx/lpy are written as one uncertainty_xy column.
         let mut m = l.clone();
-        m.add_column("lpy", Some("nm"), ColumnData::F32(vec![1.5, 2.5, 3.5])).unwrap();
+        m.add_column("lpy", Some("nm"), ColumnData::F32(vec![1.5, 2.5, 3.5]))
+            .unwrap();
         m.save(&p).unwrap();
         let text = std::fs::read_to_string(&p).unwrap();
-        assert!(text.lines().next().unwrap().ends_with("\"uncertainty_xy [nm]\""), "{text}");
+        assert!(
+            text.lines().next().unwrap().ends_with("\"uncertainty_xy [nm]\""),
+            "{text}"
+        );
         let (b, _) = Locs::load(&p, None, None).unwrap();
         assert_eq!(b.column("lpy").unwrap(), vec![1.5, 2.5, 3.5]);
         // Empty table.
@@ -489,12 +527,32 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let h = "\"frame\",\"x [nm]\",\"y [nm]\",\"photons\"\n";
         let cases = [
-            ("missing.csv", format!("{h}1,2,3,4\n2,5,,6\n"), "line 3, column 'y [nm]': missing value"),
-            ("text.csv", format!("{h}1,2,3,4\n2,5,6,abc\n"), "line 3, column 'photons': 'abc' is not a number"),
-            ("short.csv", format!("{h}1,2,3\n"), "line 2: expected 4 values, found 3"),
+            (
+                "missing.csv",
+                format!("{h}1,2,3,4\n2,5,,6\n"),
+                "line 3, column 'y [nm]': missing value",
+            ),
+            (
+                "text.csv",
+                format!("{h}1,2,3,4\n2,5,6,abc\n"),
+                "line 3, column 'photons': 'abc' is not a number",
+            ),
+            (
+                "short.csv",
+                format!("{h}1,2,3\n"),
+                "line 2: expected 4 values, found 3",
+            ),
             ("frame0.csv", format!("{h}0,2,3,4\n"), "line 2, column 'frame'"),
-            ("nox.csv", "\"frame\",\"y [nm]\"\n1,2\n".to_string(), "no 'x [nm]' column"),
-            ("px.csv", "\"frame\",\"x [px]\",\"y [px]\"\n1,2,3\n".to_string(), "must be in nm"),
+            (
+                "nox.csv",
+                "\"frame\",\"y [nm]\"\n1,2\n".to_string(),
+                "no 'x [nm]' column",
+            ),
+            (
+                "px.csv",
+                "\"frame\",\"x [px]\",\"y [px]\"\n1,2,3\n".to_string(),
+                "must be in nm",
+            ),
             ("empty.csv", String::new(), "empty file"),
         ];
         for (name, text, want) in cases {
@@ -521,7 +579,10 @@ mod tests {
         }
         let p = write_file(dir.path(), "big.csv", &text);
         let e = Locs::load(&p, None, None).unwrap_err().to_string();
-        assert!(e.contains(&format!("line {}", n - 10 + 2)) && e.contains("'y [nm]'"), "{e}");
+        assert!(
+            e.contains(&format!("line {}", n - 10 + 2)) && e.contains("'y [nm]'"),
+            "{e}"
+        );
         // And without the error, all rows arrive in order.
         let text = text.replace("5,1.0,oops", "5,1.0,2.0");
         std::fs::write(&p, text).unwrap();

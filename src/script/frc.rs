@@ -9,14 +9,39 @@ use crate::metrics;
 use rhai::{Dynamic, ImmutableString, Map, INT};
 use std::sync::Arc;
 
-/// A shared handle to an FRC curve.
+/// A shared handle to an FRC curve, with the per-repeat resolutions of a
+/// table's self-FRC (empty for a single image pair).
 #[derive(Clone, Debug)]
-pub struct FrcRef(pub Arc<FrcCurve>);
+pub struct FrcRef(pub Arc<FrcCurve>, pub Arc<Vec<Option<f64>>>);
 
 impl FrcRef {
+    /// A single curve.
+    pub fn new(c: FrcCurve) -> Self {
+        FrcRef(Arc::new(c), Arc::new(Vec::new()))
+    }
+
+    /// The mean curve of a self-FRC and its repeats' resolutions.
+    pub fn with_repeats(s: crate::frc::table::SelfFrc) -> Self {
+        FrcRef(Arc::new(s.curve), Arc::new(s.resolutions))
+    }
+
+    fn stats(&self) -> Option<(f64, f64)> {
+        crate::frc::table::SelfFrc {
+            curve: (*self.0).clone(),
+            resolutions: (*self.1).clone(),
+        }
+        .resolution_stats()
+    }
+
     /// One-line summary (resolution at 1/7 of the smoothed curve, size).
     pub fn summary(&self) -> String {
-        self.0.summary()
+        let mut s = self.0.summary();
+        if self.1.len() > 1 {
+            if let Some((m, sd)) = self.stats() {
+                s.push_str(&format!("; {} repeats: {m:.1} ± {sd:.1} nm", self.1.len()));
+            }
+        }
+        s
     }
 }
 
@@ -91,7 +116,7 @@ pub fn register(api: &mut Api) {
             guard("frc", || {
                 frc::frc(a.0.data.view(), b.0.data.view(), p, &FrcOptions::default())
             })
-            .map(|c| FrcRef(Arc::new(c)))
+            .map(FrcRef::new)
         },
     );
     api.func(
@@ -103,7 +128,7 @@ pub fn register(api: &mut Api) {
         |a: ImageRef, b: ImageRef, m: Map| -> RResult<FrcRef> {
             let p = pixel_size("frc", &a, &b)?;
             let opts = frc_options("frc", &m, false, &[])?;
-            guard("frc", || frc::frc(a.0.data.view(), b.0.data.view(), p, &opts)).map(|c| FrcRef(Arc::new(c)))
+            guard("frc", || frc::frc(a.0.data.view(), b.0.data.view(), p, &opts)).map(FrcRef::new)
         },
     );
     api.getter(
@@ -133,6 +158,30 @@ pub fn register(api: &mut Api) {
                 .iter()
                 .map(|&n| Dynamic::from(n as INT))
                 .collect::<rhai::Array>()
+        },
+    );
+    api.getter(
+        "resolutions",
+        "FrcCurve",
+        "Resolution (nm) of each repeat of a table's self-FRC (() where a repeat has no crossing); empty for frc(a, b).\nExample: curve.resolutions",
+        |c: &mut FrcRef| c.1.iter().map(|r| r.map(Dynamic::from_float).unwrap_or(Dynamic::UNIT)).collect::<rhai::Array>(),
+    );
+    api.getter(
+        "resolution_mean",
+        "FrcCurve",
+        "Mean resolution (nm) over the repeats of a self-FRC (the single curve's resolution otherwise), or ().\nExample: curve.resolution_mean",
+        |c: &mut FrcRef| match c.stats() {
+            Some((m, _)) => Dynamic::from_float(m),
+            None => resolution(&c.0, Threshold::default(), true),
+        },
+    );
+    api.getter(
+        "resolution_sd",
+        "FrcCurve",
+        "Sample standard deviation (nm) of the repeats' resolutions (0 for one repeat), or () without a crossing.\nExample: curve.resolution_sd",
+        |c: &mut FrcRef| match c.stats() {
+            Some((_, sd)) => Dynamic::from_float(sd),
+            None => Dynamic::UNIT,
         },
     );
     api.getter(

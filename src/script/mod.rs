@@ -10,6 +10,8 @@ pub mod api;
 pub mod frc;
 mod host;
 pub mod image;
+pub mod locs;
+pub mod plot;
 pub use host::format_duration;
 pub mod resolver;
 pub mod values;
@@ -28,6 +30,8 @@ fn register_all(engine: &mut Engine, docs: &mut Docs) {
     values::register(&mut api);
     image::register(&mut api);
     frc::register(&mut api);
+    locs::register(&mut api);
+    plot::register(&mut api);
 }
 
 /// The documentation of every registered script function.

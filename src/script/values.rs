@@ -35,6 +35,9 @@ pub fn describe(v: &Dynamic) -> String {
     if let Some(i) = v.read_lock::<super::image::ImageRef>() {
         return i.summary();
     }
+    if let Some(l) = v.read_lock::<super::locs::LocsRef>() {
+        return l.summary();
+    }
     if let Some(c) = v.read_lock::<super::frc::FrcRef>() {
         return c.summary();
     }
