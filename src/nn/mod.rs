@@ -1,1 +1,2 @@
-//! (filled in by its issue)
+//! The U-Net of the paper in candle (METHODS.md §7).
+pub mod ops;
