@@ -344,6 +344,238 @@ pub fn conv_transpose2d(
     col2im_raw(&cols, g, n)
 }
 
+
+fn f32_data(t: &Tensor, op: &str) -> candle_core::Result<Vec<f32>> {
+    // A contiguous f32 copy of a CPU tensor's data.
+    let t = t.contiguous()?;
+    let (st, l) = t.storage_and_layout();
+    match &*st {
+        candle_core::Storage::Cpu(CpuStorage::F32(v)) => match l.contiguous_offsets() {
+            Some((a, b)) => Ok(v[a..b].to_vec()),
+            None => candle_core::bail!("{op}: non-contiguous data"),
+        },
+        _ => candle_core::bail!("{op}: expected f32 data on the CPU"),
+    }
+}
+
+/// Per-channel statistics of a [`batch_norm_train`] call.
+#[derive(Debug, Clone, Default)]
+struct BnStash {
+    mean: Vec<f32>,
+    inv: Vec<f32>,
+    var: Vec<f32>,
+}
+
+/// Training-mode BatchNorm as one op (CPU): y = (x − μ_c)/√(σ²_c + ε)·γ_c + β_c
+/// with the batch mean μ_c and biased variance σ²_c over (N, H, W); the
+/// backward pass is the analytic one (two passes over the data).
+struct BatchNormTrain {
+    eps: f64,
+    stash: std::sync::Arc<std::sync::Mutex<BnStash>>,
+}
+
+impl candle_core::CustomOp3 for BatchNormTrain {
+    fn name(&self) -> &'static str {
+        "locus-batchnorm-train"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (CpuStorage::F32(x), CpuStorage::F32(g), CpuStorage::F32(b)) = (s1, s2, s3) else {
+            candle_core::bail!("batchnorm: f32 only");
+        };
+        let x = contiguous_slice(x, l1, "batchnorm")?;
+        let g = contiguous_slice(g, l2, "batchnorm")?;
+        let b = contiguous_slice(b, l3, "batchnorm")?;
+        let &[n, c, h, w] = l1.dims() else {
+            candle_core::bail!("batchnorm: expected (N, C, H, W), got {:?}", l1.dims());
+        };
+        if g.len() != c || b.len() != c {
+            candle_core::bail!("batchnorm: {c} channels but {} scales and {} shifts", g.len(), b.len());
+        }
+        let hw = h * w;
+        let m = (n * hw) as f64;
+        // Two-pass statistics per channel (f64 accumulation).
+        let stats: Vec<(f32, f32, f32)> = (0..c)
+            .into_par_iter()
+            .map(|ch| {
+                let mut s = 0.0f64;
+                for bi in 0..n {
+                    s += x[(bi * c + ch) * hw..(bi * c + ch + 1) * hw].iter().map(|&v| v as f64).sum::<f64>();
+                }
+                let mean = s / m;
+                let mut q = 0.0f64;
+                for bi in 0..n {
+                    q += x[(bi * c + ch) * hw..(bi * c + ch + 1) * hw]
+                        .iter()
+                        .map(|&v| (v as f64 - mean).powi(2))
+                        .sum::<f64>();
+                }
+                let var = q / m;
+                (mean as f32, (1.0 / (var + self.eps).sqrt()) as f32, var as f32)
+            })
+            .collect();
+        let mut y = vec![0f32; x.len()];
+        y.par_chunks_mut(hw).enumerate().for_each(|(bc, out)| {
+            let ch = bc % c;
+            let (mean, inv, _) = stats[ch];
+            let scale = inv * g[ch];
+            let shift = b[ch] - mean * scale;
+            for (o, &v) in out.iter_mut().zip(&x[bc * hw..(bc + 1) * hw]) {
+                *o = v * scale + shift;
+            }
+        });
+        if let Ok(mut st) = self.stash.lock() {
+            st.mean = stats.iter().map(|s| s.0).collect();
+            st.inv = stats.iter().map(|s| s.1).collect();
+            st.var = stats.iter().map(|s| s.2).collect();
+        }
+        Ok((CpuStorage::F32(y), l1.shape().clone()))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        gamma: &Tensor,
+        _beta: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let (n, c, h, w) = x.dims4()?;
+        let hw = h * w;
+        let m = (n * hw) as f32;
+        let xv = f32_data(x, "batchnorm backward")?;
+        let dy = f32_data(grad, "batchnorm backward")?;
+        let g = f32_data(gamma, "batchnorm backward")?;
+        let st = self
+            .stash
+            .lock()
+            .map_err(|_| candle_core::Error::Msg("batchnorm: poisoned statistics".into()))?
+            .clone();
+        if st.mean.len() != c {
+            candle_core::bail!("batchnorm backward before forward");
+        }
+        // dβ = Σ dy, dγ = Σ dy·x̂ per channel.
+        let sums: Vec<(f32, f32)> = (0..c)
+            .into_par_iter()
+            .map(|ch| {
+                let (mean, inv) = (st.mean[ch], st.inv[ch]);
+                let (mut sb, mut sg) = (0.0f64, 0.0f64);
+                for bi in 0..n {
+                    let r = (bi * c + ch) * hw..(bi * c + ch + 1) * hw;
+                    for (&d, &v) in dy[r.clone()].iter().zip(&xv[r]) {
+                        sb += d as f64;
+                        sg += (d * (v - mean) * inv) as f64;
+                    }
+                }
+                (sb as f32, sg as f32)
+            })
+            .collect();
+        // dx = γ·inv·(dy − dβ/M − x̂·dγ/M).
+        let mut dx = vec![0f32; xv.len()];
+        dx.par_chunks_mut(hw).enumerate().for_each(|(bc, out)| {
+            let ch = bc % c;
+            let (mean, inv) = (st.mean[ch], st.inv[ch]);
+            let (db, dg) = sums[ch];
+            let k = g[ch] * inv;
+            let (mb, mg) = (db / m, dg / m);
+            let r = bc * hw..(bc + 1) * hw;
+            for ((o, &d), &v) in out.iter_mut().zip(&dy[r.clone()]).zip(&xv[r]) {
+                *o = k * (d - mb - (v - mean) * inv * mg);
+            }
+        });
+        let dev = x.device();
+        let dx = Tensor::from_vec(dx, (n, c, h, w), dev)?;
+        let dg = Tensor::from_vec(sums.iter().map(|s| s.1).collect::<Vec<_>>(), c, dev)?;
+        let db = Tensor::from_vec(sums.iter().map(|s| s.0).collect::<Vec<_>>(), c, dev)?;
+        Ok((Some(dx), Some(dg), Some(db)))
+    }
+}
+
+/// Training-mode batch normalisation of `x` `(N, C, H, W)` (f32, CPU) with
+/// scale `gamma` and shift `beta` `(C,)`: returns the output and the batch
+/// mean and biased variance per channel (for the running statistics).
+/// Differentiable in all three inputs.
+pub fn batch_norm_train(
+    x: &Tensor,
+    gamma: &Tensor,
+    beta: &Tensor,
+    eps: f64,
+) -> candle_core::Result<(Tensor, Vec<f32>, Vec<f32>)> {
+    let stash = std::sync::Arc::new(std::sync::Mutex::new(BnStash::default()));
+    let op = BatchNormTrain {
+        eps,
+        stash: stash.clone(),
+    };
+    let y = x
+        .contiguous()?
+        .apply_op3(&gamma.contiguous()?, &beta.contiguous()?, op)?;
+    let st = stash
+        .lock()
+        .map_err(|_| candle_core::Error::Msg("batchnorm: poisoned statistics".into()))?;
+    Ok((y, st.mean.clone(), st.var.clone()))
+}
+
+/// LeakyReLU max(x, slope·x) as one op with a one-pass backward (CPU, f32);
+/// `slope` 0 is ReLU.
+struct Leaky {
+    slope: f32,
+}
+
+impl CustomOp1 for Leaky {
+    fn name(&self) -> &'static str {
+        "locus-leaky-relu"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let CpuStorage::F32(x) = s else {
+            candle_core::bail!("leaky_relu: f32 only");
+        };
+        let x = contiguous_slice(x, l, "leaky_relu")?;
+        let a = self.slope;
+        let mut y = vec![0f32; x.len()];
+        y.par_chunks_mut(1 << 16)
+            .zip(x.par_chunks(1 << 16))
+            .for_each(|(o, i)| {
+                for (o, &v) in o.iter_mut().zip(i) {
+                    *o = if v > 0.0 { v } else { a * v };
+                }
+            });
+        Ok((CpuStorage::F32(y), l.shape().clone()))
+    }
+
+    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> candle_core::Result<Option<Tensor>> {
+        let x = f32_data(arg, "leaky_relu backward")?;
+        let mut d = f32_data(grad, "leaky_relu backward")?;
+        let a = self.slope;
+        d.par_chunks_mut(1 << 16)
+            .zip(x.par_chunks(1 << 16))
+            .for_each(|(o, i)| {
+                for (o, &v) in o.iter_mut().zip(i) {
+                    if v <= 0.0 {
+                        *o *= a;
+                    }
+                }
+            });
+        Ok(Some(Tensor::from_vec(d, arg.shape(), arg.device())?))
+    }
+}
+
+/// LeakyReLU (slope 0: ReLU) as one fused op on the CPU; candle ops elsewhere.
+pub fn leaky_relu(x: &Tensor, slope: f64) -> candle_core::Result<Tensor> {
+    if !x.device().is_cpu() || x.dtype() != DType::F32 {
+        return if slope == 0.0 { x.relu() } else { x.maximum(&(x * slope)?) };
+    }
+    x.contiguous()?.apply_op1(Leaky { slope: slope as f32 })
+}
+
 /// The dtype the custom ops support.
 pub fn supported(dtype: DType) -> bool {
     matches!(dtype, DType::F32 | DType::F64)
@@ -546,6 +778,53 @@ mod tests {
         let back = col2im(&c, 2, 3, 7, 6, 3, 4, 2, 1).unwrap();
         let rhs = (&x * &back).unwrap().sum_all().unwrap().to_scalar::<f64>().unwrap();
         assert!((lhs - rhs).abs() < 1e-10 * lhs.abs().max(1.0));
+    }
+
+    #[test]
+    fn batch_norm_matches_candle_ops_and_gradients() {
+        // Reference: the same formula in plain candle ops, autograd gradients.
+        let x = Var::from_tensor(&(rand_t(&[2, 3, 4, 5], 21, DType::F32) * 3.0).unwrap().affine(1.0, 0.5).unwrap()).unwrap();
+        let g = Var::from_tensor(&rand_t(&[3], 22, DType::F32)).unwrap();
+        let b = Var::from_tensor(&rand_t(&[3], 23, DType::F32)).unwrap();
+        let proj = rand_t(&[2, 3, 4, 5], 24, DType::F32);
+        let (y1, mean, var) = batch_norm_train(&x, &g, &b, 1e-3).unwrap();
+        let mu = x.mean_keepdim((0, 2, 3)).unwrap();
+        let xc = x.broadcast_sub(&mu).unwrap();
+        let v = xc.sqr().unwrap().mean_keepdim((0, 2, 3)).unwrap();
+        let y2 = xc
+            .broadcast_div(&(v.clone() + 1e-3).unwrap().sqrt().unwrap())
+            .unwrap()
+            .broadcast_mul(&g.reshape((1, 3, 1, 1)).unwrap())
+            .unwrap()
+            .broadcast_add(&b.reshape((1, 3, 1, 1)).unwrap())
+            .unwrap();
+        assert!(max_abs_diff(&y1, &y2) < 1e-5);
+        let mu_v = mu.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let var_v = v.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        for i in 0..3 {
+            assert!((mean[i] - mu_v[i]).abs() < 1e-5 && (var[i] - var_v[i]).abs() < 1e-4);
+        }
+        let ga = (y1 * &proj).unwrap().sum_all().unwrap().backward().unwrap();
+        let gb = (y2 * &proj).unwrap().sum_all().unwrap().backward().unwrap();
+        for t in [&x, &g, &b] {
+            let d = max_abs_diff(ga.get(t.as_tensor()).unwrap(), gb.get(t.as_tensor()).unwrap());
+            assert!(d < 1e-4, "{d}");
+        }
+    }
+
+    #[test]
+    fn leaky_relu_matches_candle() {
+        for slope in [0.0, 0.3] {
+            let x = Var::from_tensor(&rand_t(&[2, 3, 4, 4], 25, DType::F32)).unwrap();
+            let proj = rand_t(&[2, 3, 4, 4], 26, DType::F32);
+            let y1 = leaky_relu(&x, slope).unwrap();
+            let y2 = x.maximum(&(x.as_tensor() * slope).unwrap()).unwrap();
+            assert!(max_abs_diff(&y1, &y2) == 0.0);
+            let g1 = (y1 * &proj).unwrap().sum_all().unwrap().backward().unwrap();
+            let g2 = (y2 * &proj).unwrap().sum_all().unwrap().backward().unwrap();
+            let d = max_abs_diff(g1.get(x.as_tensor()).unwrap(), g2.get(x.as_tensor()).unwrap());
+            assert!(d < 1e-6, "{d}");
+        }
     }
 
     #[test]

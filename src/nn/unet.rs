@@ -143,7 +143,9 @@ struct BatchNorm {
 }
 
 impl BatchNorm {
-    fn forward(&self, x: &Tensor, train: bool) -> Result<Tensor> {
+    /// `fused`: the one-op CPU kernel of [`ops::batch_norm_train`]; otherwise
+    /// candle ops (other devices, stock mode).
+    fn forward(&self, x: &Tensor, train: bool, fused: bool) -> Result<Tensor> {
         let c = x.dim(1)?;
         let shape = (1, c, 1, 1);
         if train {
@@ -155,19 +157,24 @@ impl BatchNorm {
                     self.name
                 )));
             }
-            let mean = x.mean_keepdim((0, 2, 3))?;
-            let xc = x.broadcast_sub(&mean)?;
-            let var = xc.sqr()?.mean_keepdim((0, 2, 3))?;
-            let inv = (var.clone() + BN_EPS)?.sqrt()?.recip()?;
-            let scale = inv.broadcast_mul(&self.gamma.reshape(shape)?)?;
-            let y = xc
-                .broadcast_mul(&scale)?
-                .broadcast_add(&self.beta.reshape(shape)?)?;
+            let (y, mean, var) = if fused {
+                let (y, m, v) = ops::batch_norm_train(x, self.gamma.as_tensor(), self.beta.as_tensor(), BN_EPS)?;
+                let dev = x.device();
+                (y, Tensor::from_vec(m, c, dev)?, Tensor::from_vec(v, c, dev)?)
+            } else {
+                let mean = x.mean_keepdim((0, 2, 3))?;
+                let xc = x.broadcast_sub(&mean)?;
+                let var = xc.sqr()?.mean_keepdim((0, 2, 3))?;
+                let inv = (var.clone() + BN_EPS)?.sqrt()?.recip()?;
+                let scale = inv.broadcast_mul(&self.gamma.reshape(shape)?)?;
+                let y = xc
+                    .broadcast_mul(&scale)?
+                    .broadcast_add(&self.beta.reshape(shape)?)?;
+                (y, mean.detach().flatten_all()?, var.detach().flatten_all()?)
+            };
             // Running statistics: detached, Keras momentum convention.
-            let m = (self.running_mean.as_tensor() * BN_MOMENTUM)?
-                .add(&(mean.detach().flatten_all()? * (1.0 - BN_MOMENTUM))?)?;
-            let v = (self.running_var.as_tensor() * BN_MOMENTUM)?
-                .add(&(var.detach().flatten_all()? * (1.0 - BN_MOMENTUM))?)?;
+            let m = (self.running_mean.as_tensor() * BN_MOMENTUM)?.add(&(mean * (1.0 - BN_MOMENTUM))?)?;
+            let v = (self.running_var.as_tensor() * BN_MOMENTUM)?.add(&(var * (1.0 - BN_MOMENTUM))?)?;
             let finite = m.sum_all()?.to_dtype(DType::F64)?.to_scalar::<f64>()?.is_finite()
                 && v.sum_all()?.to_dtype(DType::F64)?.to_scalar::<f64>()?.is_finite();
             if !finite {
@@ -217,6 +224,7 @@ pub struct UNet {
     /// Names of the trainable variables, sorted.
     trainable: Vec<(String, Var)>,
     dropout_rng: Mutex<StdRng>,
+    stock_ops: bool,
 }
 
 impl std::fmt::Debug for UNet {
@@ -330,6 +338,7 @@ impl UNet {
             out_b,
             trainable,
             dropout_rng,
+            stock_ops: false,
         })
     }
 
@@ -356,6 +365,36 @@ impl UNet {
     /// Number of trainable parameters.
     pub fn param_count(&self) -> usize {
         self.trainable.iter().map(|(_, v)| v.elem_count()).sum()
+    }
+
+    /// Use candle's own convolution kernels instead of the im2col ones of
+    /// [`crate::nn::ops`] (for benchmarks and cross-checks; same results).
+    pub fn set_stock_ops(&mut self, stock: bool) {
+        self.stock_ops = stock;
+    }
+
+    fn conv(&self, x: &Tensor, w: &Var, train: bool) -> candle_core::Result<Tensor> {
+        if self.stock_ops {
+            x.conv2d(&param(w, train), 1, 2, 1, 1)
+        } else {
+            ops::conv2d(x, &param(w, train), 2, 1)
+        }
+    }
+
+    fn conv_t(&self, x: &Tensor, w: &Var, train: bool) -> candle_core::Result<Tensor> {
+        if self.stock_ops {
+            x.conv_transpose2d(&param(w, train), 1, 0, 2, 1)
+        } else {
+            ops::conv_transpose2d(x, &param(w, train), 2, 1)
+        }
+    }
+
+    fn leaky(&self, x: &Tensor, slope: f64) -> candle_core::Result<Tensor> {
+        if self.stock_ops {
+            leaky_relu(x, slope)
+        } else {
+            ops::leaky_relu(x, slope)
+        }
     }
 
     /// Re-seed the dropout masks (training does this from its own seed).
@@ -412,32 +451,33 @@ impl UNet {
         self.check_input(x.dims())?;
         let x = x.to_dtype(DType::F32)?;
         let slope = self.config.leaky;
+        let fused = x.device().is_cpu() && !self.stock_ops;
         let mut skips = Vec::with_capacity(self.down.len());
         let mut h = x;
         for blk in &self.down {
-            h = ops::conv2d(&h, &param(&blk.w, train), 2, 1)?;
+            h = self.conv(&h, &blk.w, train)?;
             if let Some(bn) = &blk.bn {
-                h = bn.forward(&h, train)?;
+                h = bn.forward(&h, train, fused)?;
             }
-            h = leaky_relu(&h, slope)?;
+            h = self.leaky(&h, slope)?;
             skips.push(h.clone());
         }
         skips.pop(); // the bottleneck is not concatenated
         for blk in &self.up {
-            h = ops::conv_transpose2d(&h, &param(&blk.w, train), 2, 1)?;
-            h = blk.bn.forward(&h, train)?;
+            h = self.conv_t(&h, &blk.w, train)?;
+            h = blk.bn.forward(&h, train, fused)?;
             if train && blk.dropout {
                 let mask = self.dropout_mask(h.dims())?;
                 h = (h * mask)?;
             }
-            h = h.relu()?;
+            h = self.leaky(&h, 0.0)?;
             // Invariant: one skip per decoder block (depth − 1 of each).
             let skip = skips
                 .pop()
                 .ok_or_else(|| Error::Nn("internal: missing skip connection".into()))?;
             h = Tensor::cat(&[&h, &skip], 1)?;
         }
-        h = ops::conv_transpose2d(&h, &param(&self.out_w, train), 2, 1)?;
+        h = self.conv_t(&h, &self.out_w, train)?;
         h = h.broadcast_add(&param(&self.out_b, train).reshape((1, 1, 1, 1))?)?;
         Ok(h.tanh()?)
     }
@@ -565,6 +605,31 @@ mod tests {
         assert!((rv - (0.99 + 0.01 * var)).abs() < 1e-6, "{rv} {var}");
         let y3 = a.forward(&x, false).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
         assert_ne!(y1, y3);
+    }
+
+    #[test]
+    fn custom_ops_match_stock_candle_in_the_whole_net() {
+        // Forward (training mode, same dropout masks) and every parameter
+        // gradient of the MSE agree between our kernels and candle's.
+        let mut a = UNet::new(small(), &Device::Cpu).unwrap();
+        let x = Tensor::randn(0f32, 1.0, (2, 1, 32, 32), &Device::Cpu).unwrap();
+        let y = Tensor::randn(0f32, 0.5, (2, 1, 32, 32), &Device::Cpu).unwrap();
+        let run = |net: &UNet| {
+            net.reseed_dropout(7);
+            let p = net.forward(&x, true).unwrap();
+            let l = (&p - &y).unwrap().sqr().unwrap().mean_all().unwrap();
+            (p, l.backward().unwrap())
+        };
+        let (p1, g1) = run(&a);
+        a.set_stock_ops(true);
+        let (p2, g2) = run(&a);
+        assert!(super::super::tests_util::max_abs_diff(&p1, &p2) < 1e-5);
+        for (name, v) in a.trainable_vars() {
+            let (ga, gb) = (g1.get(v.as_tensor()).unwrap(), g2.get(v.as_tensor()).unwrap());
+            let scale = gb.abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap() as f64;
+            let d = super::super::tests_util::max_abs_diff(ga, gb);
+            assert!(d <= 1e-4 * scale.max(1e-3), "{name}: {d} (scale {scale})");
+        }
     }
 
     #[test]
