@@ -1,1 +1,83 @@
-//! (filled in by its issue)
+//! The U-Net of the paper in candle (METHODS.md §7; paper "Deep Neural
+//! Network" and "Network Training").
+//!
+//! * [`unet`]: the pix2pix generator ([`UNet`], [`UNetConfig`]), inference
+//!   with tiling ([`UNet::predict`], implemented in [`predict`]).
+//! * [`loss`]: MS-SSIM, differentiable area-FRC, L1, MSE and their weighted sum.
+//! * [`data`]: training pairs, random rotated patches, normalisation, batches.
+//! * [`train`]: the training loop with validation, progress, Ctrl-C and resume.
+//! * [`checkpoint`]: safetensors weights + JSON sidecar (+ optimiser state).
+//! * [`adam`]: Adam with a fused in-place update on the CPU.
+//! * [`ops`]: im2col/col2im convolution kernels for the CPU.
+
+pub mod adam;
+pub mod checkpoint;
+pub mod data;
+pub mod loss;
+pub mod ops;
+pub mod predict;
+pub mod train;
+pub mod unet;
+
+pub use data::{make_patch, normalize, PatchOptions, Pairs};
+pub use loss::{AreaFrc, Loss, LossTerms, LossWeights};
+pub use train::{train, EpochReport, History, TrainOptions};
+pub use unet::{PredictOptions, UNet, UNetConfig};
+
+use crate::error::{Error, Result};
+use candle_core::Device;
+
+/// The compute device for `"cpu"` or `"cuda"` (`"cuda:N"` for GPU N). CUDA
+/// needs a build with `--features cuda`.
+pub fn device(name: &str) -> Result<Device> {
+    let name = name.trim().to_ascii_lowercase();
+    if name == "cpu" {
+        return Ok(Device::Cpu);
+    }
+    let ordinal = match name.as_str() {
+        "cuda" | "gpu" => Some(0),
+        s => s.strip_prefix("cuda:").and_then(|n| n.parse::<usize>().ok()),
+    };
+    match ordinal {
+        Some(i) => {
+            if cfg!(feature = "cuda") {
+                Ok(Device::new_cuda(i)?)
+            } else {
+                Err(Error::arg(
+                    "device",
+                    "this locus was built without CUDA support; rebuild with `cargo build --release --features cuda`",
+                ))
+            }
+        }
+        None => Err(Error::arg(
+            "device",
+            format!("expected \"cpu\", \"cuda\" or \"cuda:N\", got {name:?}"),
+        )),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests_util {
+    use candle_core::{DType, Tensor};
+
+    /// Largest absolute element difference.
+    pub fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {
+        (a - b)
+            .and_then(|d| d.abs())
+            .and_then(|d| d.flatten_all())
+            .and_then(|d| d.max(0))
+            .and_then(|d| d.to_dtype(DType::F64))
+            .and_then(|d| d.to_scalar::<f64>())
+            .unwrap_or(f64::INFINITY)
+    }
+
+    #[test]
+    fn device_selection() {
+        assert!(super::device("cpu").is_ok());
+        let e = super::device("cuda").unwrap_err().to_string();
+        if !cfg!(feature = "cuda") {
+            assert!(e.contains("--features cuda"), "{e}");
+        }
+        assert!(super::device("tpu").is_err());
+    }
+}

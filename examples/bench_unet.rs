@@ -1,0 +1,152 @@
+//! Time one U-Net training step (forward in training mode, MSE loss,
+//! backward, Adam update) on the CPU, for `scripts/bench/unet.sh`.
+//!
+//! `cargo run --release --example bench_unet -- [--size 256] [--depth 8]
+//! [--filters 64] [--batch 1] [--steps 5] [--warmup 2] [--mode ours|stock|both]`
+//!
+//! `ours`: the im2col/col2im kernels of `locus::nn::ops` and the fused Adam;
+//! `stock`: candle's own conv kernels and `candle_nn::AdamW` (weight decay 0).
+//! Prints one line per mode: `candle-<mode> step_ms=<median> ...`.
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use locus::nn::adam::{Adam, AdamConfig};
+use locus::nn::{UNet, UNetConfig};
+use std::time::Instant;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+extern "C" {
+    /// mimalloc's option setter (exported by the linked libmimalloc; the Rust
+    /// binding needs the crate's `extended` feature, so declare it here).
+    fn mi_option_set(option: i32, value: std::os::raw::c_long);
+}
+/// `mi_option_purge_delay` in mimalloc 2.x/3.x's `mi_option_e`.
+const MI_OPTION_PURGE_DELAY: i32 = 15;
+
+/// Never hand freed memory back to the kernel: a training step frees and
+/// re-allocates ~200 MB of gradients, and mimalloc's default 10 ms purge delay
+/// hands it back to the kernel, which then zeroes every page again on the next
+/// step (that page clearing cost more than all the arithmetic).
+fn keep_freed_memory() {
+    // SAFETY: a plain option store, called before any other thread exists.
+    unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
+}
+
+fn arg(args: &[String], key: &str, default: usize) -> usize {
+    args.iter()
+        .position(|a| a == key)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// User + system CPU time of this process in ms (from /proc/self/stat; 0 if unavailable).
+fn cpu_ms() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the parenthesised command name; utime and stime are the
+    // 14th and 15th fields overall, in clock ticks (100 per second on Linux).
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) * 10.0
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn run(stock: bool, cfg: &UNetConfig, size: usize, batch: usize, steps: usize, warmup: usize) -> locus::Result<f64> {
+    let dev = Device::Cpu;
+    let mut net = UNet::new(cfg.clone(), &dev)?;
+    net.set_stock_ops(stock);
+    let x = Tensor::randn(0f32, 1.0, (batch, 1, size, size), &dev)?;
+    let y = Tensor::randn(0f32, 1.0, (batch, 1, size, size), &dev)?.tanh()?;
+    let vars = net.trainable_vars().to_vec();
+    let acfg = AdamConfig::default();
+    let mut ours = Adam::new(&vars, acfg)?;
+    let mut theirs = AdamW::new(
+        vars.iter().map(|(_, v)| v.clone()).collect(),
+        ParamsAdamW {
+            lr: acfg.lr,
+            beta1: acfg.beta1,
+            beta2: acfg.beta2,
+            eps: acfg.eps,
+            weight_decay: 0.0,
+        },
+    )?;
+    let mut times = Vec::new();
+    let mut fwd = Vec::new();
+    let mut bwd = Vec::new();
+    let mut cpu = Vec::new();
+    for i in 0..warmup + steps {
+        let c0 = cpu_ms();
+        let t0 = Instant::now();
+        let pred = net.forward(&x, true)?;
+        let loss = (&pred - &y)?.sqr()?.mean_all()?;
+        let _ = loss.to_dtype(DType::F32)?.to_scalar::<f32>()?;
+        let t1 = Instant::now();
+        let grads = loss.backward()?;
+        let t2 = Instant::now();
+        if stock {
+            theirs.step(&grads)?;
+        } else {
+            ours.step(&vars, &grads)?;
+        }
+        let t3 = Instant::now();
+        if i >= warmup {
+            times.push((t3 - t0).as_secs_f64() * 1e3);
+            fwd.push((t1 - t0).as_secs_f64() * 1e3);
+            bwd.push((t2 - t1).as_secs_f64() * 1e3);
+            cpu.push(cpu_ms() - c0);
+        }
+    }
+    let step = median(times);
+    println!(
+        "candle-{} step_ms={:.1} cpu_ms={:.0} forward_ms={:.1} backward_ms={:.1} params={}",
+        if stock { "stock" } else { "ours" },
+        step,
+        median(cpu),
+        median(fwd),
+        median(bwd),
+        net.param_count()
+    );
+    Ok(step)
+}
+
+fn main() -> locus::Result<()> {
+    keep_freed_memory();
+    let args: Vec<String> = std::env::args().collect();
+    let size = arg(&args, "--size", 256);
+    let cfg = UNetConfig {
+        depth: arg(&args, "--depth", 8),
+        filters: arg(&args, "--filters", 64),
+        ..Default::default()
+    };
+    let batch = arg(&args, "--batch", 1);
+    let steps = arg(&args, "--steps", 5).max(1);
+    let warmup = arg(&args, "--warmup", 2);
+    let mode = args
+        .iter()
+        .position(|a| a == "--mode")
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+        .unwrap_or_else(|| "ours".into());
+    println!(
+        "# U-Net depth {} filters {} input {size}x{size} batch {batch}, {} threads",
+        cfg.depth,
+        cfg.filters,
+        rayon::current_num_threads()
+    );
+    if mode == "ours" || mode == "both" {
+        run(false, &cfg, size, batch, steps, warmup)?;
+    }
+    if mode == "stock" || mode == "both" {
+        run(true, &cfg, size, batch, steps, warmup)?;
+    }
+    Ok(())
+}

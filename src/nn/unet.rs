@@ -1,0 +1,649 @@
+//! The pix2pix U-Net generator of the paper ("Deep Neural Network"; METHODS.md §7).
+//!
+//! * `depth` encoder blocks: Conv2d(f, 4×4, stride 2, padding 1, no bias) →
+//!   BatchNorm (not in the first block, and not in the innermost block: see
+//!   below) → LeakyReLU(`leaky`). Filters `f_i = filters·min(2^i, 8)`, i.e.
+//!   64, 128, 256, 512, 512, … for the default base 64.
+//! * `depth − 1` decoder blocks, mirrored: ConvTranspose2d(f, 4×4, stride 2,
+//!   padding 1, no bias) → BatchNorm → Dropout(`dropout`, first 3 blocks, in
+//!   training only) → ReLU → concatenate the mirrored encoder output.
+//! * Output: ConvTranspose2d(1, 4×4, stride 2, padding 1) with bias → tanh.
+//!
+//! BatchNorm follows Keras: ε = 1e-3, momentum 0.99 (running = 0.99·running +
+//! 0.01·batch), biased batch variance both for normalising and for the running
+//! variance. Training mode normalises with the batch statistics and updates the
+//! running statistics; inference mode uses the running statistics.
+//!
+//! The innermost (bottleneck) encoder block has **no BatchNorm**, as in
+//! pix2pix-pytorch: with 8 blocks on 256² inputs the bottleneck is 1×1 and
+//! BatchNorm over a single value per channel at batch 1 zeroes the signal
+//! (METHODS.md §7, "Known traps"). Running statistics are checked for
+//! finiteness after every update.
+//!
+//! Weights are Glorot-uniform (limit √(6/(fan_in + fan_out)), fan = channels ·
+//! 4·4), drawn from a seeded generator; biases and BatchNorm shifts are 0,
+//! scales 1, running means 0 and running variances 1. All variables (running
+//! statistics included) live in one [`VarMap`] under stable names
+//! (`down{i}.conv.weight`, `down{i}.bn.{weight,bias,running_mean,running_var}`,
+//! `up{j}.…`, `out.conv.{weight,bias}`) so checkpoints save and load by name.
+//!
+//! With D = 8 and base 64 the net has 54,407,809 trainable parameters
+//! (the paper's 54.4 M).
+
+use crate::error::{Error, Result};
+use crate::nn::ops;
+use candle_core::{DType, Device, Tensor, Var};
+use candle_nn::VarMap;
+use ndarray::{Array2, ArrayView2};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use std::sync::Mutex;
+
+/// Filter growth stops at this multiple of the base.
+const MAX_FILTER_FACTOR: usize = 8;
+/// Decoder blocks with dropout (the first ones, from the bottleneck).
+const DROPOUT_BLOCKS: usize = 3;
+/// BatchNorm ε (Keras default).
+pub const BN_EPS: f64 = 1e-3;
+/// BatchNorm momentum (Keras convention: weight of the old running value).
+pub const BN_MOMENTUM: f64 = 0.99;
+
+/// The architecture of a [`UNet`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UNetConfig {
+    /// Number of encoder blocks D (default 8, the paper's). Inputs must be
+    /// divisible by 2^D.
+    pub depth: usize,
+    /// Filters of the first block (default 64); doubling per block up to 8×.
+    pub filters: usize,
+    /// Negative slope of the encoder LeakyReLU (default 0.3, the paper code).
+    pub leaky: f64,
+    /// Dropout rate of the first 3 decoder blocks in training (default 0.5).
+    pub dropout: f64,
+    /// Seed of the weight initialisation and of the dropout masks (default 0).
+    pub seed: u64,
+}
+
+impl Default for UNetConfig {
+    fn default() -> Self {
+        UNetConfig {
+            depth: 8,
+            filters: 64,
+            leaky: 0.3,
+            dropout: 0.5,
+            seed: 0,
+        }
+    }
+}
+
+impl UNetConfig {
+    /// Check the options; errors name the offending key.
+    pub fn validate(&self) -> Result<()> {
+        if !(1..=12).contains(&self.depth) {
+            return Err(Error::arg("depth", format!("must be in 1..=12, got {}", self.depth)));
+        }
+        if !(1..=4096).contains(&self.filters) {
+            return Err(Error::arg(
+                "filters",
+                format!("must be in 1..=4096, got {}", self.filters),
+            ));
+        }
+        if !(self.leaky.is_finite() && (0.0..1.0).contains(&self.leaky)) {
+            return Err(Error::arg("leaky", format!("must be in [0, 1), got {}", self.leaky)));
+        }
+        if !(self.dropout.is_finite() && (0.0..1.0).contains(&self.dropout)) {
+            return Err(Error::arg(
+                "dropout",
+                format!("must be in [0, 1), got {}", self.dropout),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Filters of encoder block `i` (0-based).
+    pub fn encoder_filters(&self, i: usize) -> usize {
+        self.filters * (1usize << i.min(3)).min(MAX_FILTER_FACTOR)
+    }
+
+    /// Side lengths must be multiples of this (2^depth).
+    pub fn size_multiple(&self) -> usize {
+        1usize << self.depth
+    }
+
+    /// Number of trainable parameters, computed from the architecture alone.
+    pub fn param_count(&self) -> usize {
+        let d = self.depth;
+        let mut n = 0;
+        let mut cin = 1;
+        for i in 0..d {
+            let f = self.encoder_filters(i);
+            n += cin * f * 16;
+            if i > 0 && i + 1 < d {
+                n += 2 * f;
+            }
+            cin = f;
+        }
+        for j in 0..d.saturating_sub(1) {
+            let f = self.encoder_filters(d - 2 - j);
+            n += cin * f * 16 + 2 * f;
+            cin = 2 * f;
+        }
+        n + cin * 16 + 1
+    }
+}
+
+/// Keras-style batch normalisation over (N, H, W) per channel.
+struct BatchNorm {
+    name: String,
+    gamma: Var,
+    beta: Var,
+    running_mean: Var,
+    running_var: Var,
+}
+
+impl BatchNorm {
+    /// `fused`: the one-op CPU kernel of [`ops::batch_norm_train`]; otherwise
+    /// candle ops (other devices, stock mode).
+    fn forward(&self, x: &Tensor, train: bool, fused: bool) -> Result<Tensor> {
+        let c = x.dim(1)?;
+        let shape = (1, c, 1, 1);
+        if train {
+            let (n, _, h, w) = x.dims4()?;
+            if n * h * w < 2 {
+                return Err(Error::Numeric(format!(
+                    "{}: BatchNorm over a single value per channel (batch 1 at 1x1) collapses \
+                     the output; use a larger input or batch",
+                    self.name
+                )));
+            }
+            let (y, mean, var) = if fused {
+                let (y, m, v) = ops::batch_norm_train(x, self.gamma.as_tensor(), self.beta.as_tensor(), BN_EPS)?;
+                let dev = x.device();
+                (y, Tensor::from_vec(m, c, dev)?, Tensor::from_vec(v, c, dev)?)
+            } else {
+                let mean = x.mean_keepdim((0, 2, 3))?;
+                let xc = x.broadcast_sub(&mean)?;
+                let var = xc.sqr()?.mean_keepdim((0, 2, 3))?;
+                let inv = (var.clone() + BN_EPS)?.sqrt()?.recip()?;
+                let scale = inv.broadcast_mul(&self.gamma.reshape(shape)?)?;
+                let y = xc
+                    .broadcast_mul(&scale)?
+                    .broadcast_add(&self.beta.reshape(shape)?)?;
+                (y, mean.detach().flatten_all()?, var.detach().flatten_all()?)
+            };
+            // Running statistics: detached, Keras momentum convention.
+            let m = (self.running_mean.as_tensor() * BN_MOMENTUM)?.add(&(mean * (1.0 - BN_MOMENTUM))?)?;
+            let v = (self.running_var.as_tensor() * BN_MOMENTUM)?.add(&(var * (1.0 - BN_MOMENTUM))?)?;
+            let finite = m.sum_all()?.to_dtype(DType::F64)?.to_scalar::<f64>()?.is_finite()
+                && v.sum_all()?.to_dtype(DType::F64)?.to_scalar::<f64>()?.is_finite();
+            if !finite {
+                return Err(Error::Numeric(format!(
+                    "{}: BatchNorm running statistics became non-finite (NaN or Inf in the \
+                     activations); lower the learning rate",
+                    self.name
+                )));
+            }
+            self.running_mean.set(&m)?;
+            self.running_var.set(&v)?;
+            Ok(y)
+        } else {
+            let inv = (self.running_var.as_tensor().detach() + BN_EPS)?
+                .sqrt()?
+                .recip()?;
+            let scale = (inv * self.gamma.as_tensor().detach())?;
+            let shift = (self.beta.as_tensor().detach()
+                - (self.running_mean.as_tensor().detach() * &scale)?)?;
+            Ok(x
+                .broadcast_mul(&scale.reshape(shape)?)?
+                .broadcast_add(&shift.reshape(shape)?)?)
+        }
+    }
+}
+
+struct Down {
+    w: Var,
+    bn: Option<BatchNorm>,
+}
+
+struct Up {
+    w: Var,
+    bn: BatchNorm,
+    dropout: bool,
+}
+
+/// The U-Net generator (see the module doc).
+pub struct UNet {
+    config: UNetConfig,
+    device: Device,
+    varmap: VarMap,
+    down: Vec<Down>,
+    up: Vec<Up>,
+    out_w: Var,
+    out_b: Var,
+    /// Names of the trainable variables, sorted.
+    trainable: Vec<(String, Var)>,
+    dropout_rng: Mutex<StdRng>,
+    stock_ops: bool,
+}
+
+impl std::fmt::Debug for UNet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UNet")
+            .field("config", &self.config)
+            .field("device", &self.device)
+            .field("params", &self.param_count())
+            .finish()
+    }
+}
+
+fn param(t: &Var, train: bool) -> Tensor {
+    if train {
+        t.as_tensor().clone()
+    } else {
+        t.as_tensor().detach()
+    }
+}
+
+impl UNet {
+    /// Build a freshly initialised net on `device` (see the module doc).
+    pub fn new(config: UNetConfig, device: &Device) -> Result<UNet> {
+        config.validate()?;
+        let varmap = VarMap::new();
+        let mut rng = StdRng::seed_from_u64(config.seed);
+        let mut trainable = Vec::new();
+        let mut add = |name: String, t: Tensor, train: bool| -> Result<Var> {
+            let v = Var::from_tensor(&t)?;
+            // The lock cannot be poisoned: nothing else holds this fresh map.
+            if let Ok(mut m) = varmap.data().lock() {
+                m.insert(name.clone(), v.clone());
+            }
+            if train {
+                trainable.push((name, v.clone()));
+            }
+            Ok(v)
+        };
+        let mut glorot = |shape: (usize, usize, usize, usize), fan_in: usize, fan_out: usize| {
+            let limit = (6.0 / (fan_in + fan_out) as f64).sqrt() as f32;
+            let n = shape.0 * shape.1 * shape.2 * shape.3;
+            let v: Vec<f32> = (0..n).map(|_| rng.random_range(-limit..=limit)).collect();
+            Tensor::from_vec(v, shape, device)
+        };
+        let bn = |name: &str, c: usize, add: &mut dyn FnMut(String, Tensor, bool) -> Result<Var>| -> Result<BatchNorm> {
+            Ok(BatchNorm {
+                name: name.to_string(),
+                gamma: add(format!("{name}.weight"), Tensor::ones(c, DType::F32, device)?, true)?,
+                beta: add(format!("{name}.bias"), Tensor::zeros(c, DType::F32, device)?, true)?,
+                running_mean: add(
+                    format!("{name}.running_mean"),
+                    Tensor::zeros(c, DType::F32, device)?,
+                    false,
+                )?,
+                running_var: add(
+                    format!("{name}.running_var"),
+                    Tensor::ones(c, DType::F32, device)?,
+                    false,
+                )?,
+            })
+        };
+        let d = config.depth;
+        let mut down = Vec::with_capacity(d);
+        let mut cin = 1;
+        for i in 0..d {
+            let f = config.encoder_filters(i);
+            let w = add(
+                format!("down{i}.conv.weight"),
+                glorot((f, cin, 4, 4), cin * 16, f * 16)?,
+                true,
+            )?;
+            let norm = if i > 0 && i + 1 < d {
+                Some(bn(&format!("down{i}.bn"), f, &mut add)?)
+            } else {
+                None
+            };
+            down.push(Down { w, bn: norm });
+            cin = f;
+        }
+        let mut up = Vec::with_capacity(d.saturating_sub(1));
+        for j in 0..d.saturating_sub(1) {
+            let f = config.encoder_filters(d - 2 - j);
+            let w = add(
+                format!("up{j}.conv.weight"),
+                glorot((cin, f, 4, 4), cin * 16, f * 16)?,
+                true,
+            )?;
+            let norm = bn(&format!("up{j}.bn"), f, &mut add)?;
+            up.push(Up {
+                w,
+                bn: norm,
+                dropout: j < DROPOUT_BLOCKS && config.dropout > 0.0,
+            });
+            cin = 2 * f;
+        }
+        let out_w = add(
+            "out.conv.weight".into(),
+            glorot((cin, 1, 4, 4), cin * 16, 16)?,
+            true,
+        )?;
+        let out_b = add("out.conv.bias".into(), Tensor::zeros(1, DType::F32, device)?, true)?;
+        trainable.sort_by(|a, b| a.0.cmp(&b.0));
+        let dropout_rng = Mutex::new(StdRng::seed_from_u64(config.seed ^ 0x5eed_d409));
+        Ok(UNet {
+            config,
+            device: device.clone(),
+            varmap,
+            down,
+            up,
+            out_w,
+            out_b,
+            trainable,
+            dropout_rng,
+            stock_ops: false,
+        })
+    }
+
+    /// The architecture.
+    pub fn config(&self) -> &UNetConfig {
+        &self.config
+    }
+
+    /// The device the weights live on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// All variables by name (weights and BatchNorm running statistics).
+    pub fn varmap(&self) -> &VarMap {
+        &self.varmap
+    }
+
+    /// The trainable variables, sorted by name (running statistics excluded).
+    pub fn trainable_vars(&self) -> &[(String, Var)] {
+        &self.trainable
+    }
+
+    /// Number of trainable parameters.
+    pub fn param_count(&self) -> usize {
+        self.trainable.iter().map(|(_, v)| v.elem_count()).sum()
+    }
+
+    /// Use candle's own convolution kernels instead of the im2col ones of
+    /// [`crate::nn::ops`] (for benchmarks and cross-checks; same results).
+    pub fn set_stock_ops(&mut self, stock: bool) {
+        self.stock_ops = stock;
+    }
+
+    fn conv(&self, x: &Tensor, w: &Var, train: bool) -> candle_core::Result<Tensor> {
+        if self.stock_ops {
+            x.conv2d(&param(w, train), 1, 2, 1, 1)
+        } else {
+            ops::conv2d(x, &param(w, train), 2, 1)
+        }
+    }
+
+    fn conv_t(&self, x: &Tensor, w: &Var, train: bool) -> candle_core::Result<Tensor> {
+        if self.stock_ops {
+            x.conv_transpose2d(&param(w, train), 1, 0, 2, 1)
+        } else {
+            ops::conv_transpose2d(x, &param(w, train), 2, 1)
+        }
+    }
+
+    fn leaky(&self, x: &Tensor, slope: f64) -> candle_core::Result<Tensor> {
+        if self.stock_ops {
+            leaky_relu(x, slope)
+        } else {
+            ops::leaky_relu(x, slope)
+        }
+    }
+
+    /// Re-seed the dropout masks (training does this from its own seed).
+    pub fn reseed_dropout(&self, seed: u64) {
+        if let Ok(mut r) = self.dropout_rng.lock() {
+            *r = StdRng::seed_from_u64(seed);
+        }
+    }
+
+    /// Check that `x` is `(N, 1, H, W)` with H and W positive multiples of 2^depth.
+    pub fn check_input(&self, dims: &[usize]) -> Result<()> {
+        let m = self.config.size_multiple();
+        match dims {
+            [n, 1, h, w] if *n > 0 => {
+                if *h == 0 || *w == 0 || h % m != 0 || w % m != 0 {
+                    Err(Error::arg(
+                        "input",
+                        format!(
+                            "image size {h}x{w} must be a positive multiple of 2^depth = {m} \
+                             (depth {})",
+                            self.config.depth
+                        ),
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
+            _ => Err(Error::arg(
+                "input",
+                format!("expected a (batch, 1, height, width) tensor, got shape {dims:?}"),
+            )),
+        }
+    }
+
+    fn dropout_mask(&self, dims: &[usize]) -> Result<Tensor> {
+        let p = self.config.dropout;
+        let keep = (1.0 / (1.0 - p)) as f32;
+        let n: usize = dims.iter().product();
+        let mut rng = self
+            .dropout_rng
+            .lock()
+            .map_err(|_| Error::Nn("dropout generator poisoned".into()))?;
+        let v: Vec<f32> = (0..n)
+            .map(|_| if rng.random::<f64>() < p { 0.0 } else { keep })
+            .collect();
+        Ok(Tensor::from_vec(v, dims, &self.device)?)
+    }
+
+    /// Run the net on `x` `(N, 1, H, W)` (f32, normalised to [−1, 1]).
+    /// `train`: batch statistics + running-stat update + dropout and a graph for
+    /// backpropagation; otherwise inference mode (running statistics, no
+    /// dropout, no graph). Output `(N, 1, H, W)` in [−1, 1].
+    pub fn forward(&self, x: &Tensor, train: bool) -> Result<Tensor> {
+        self.check_input(x.dims())?;
+        let x = x.to_dtype(DType::F32)?;
+        let slope = self.config.leaky;
+        let fused = x.device().is_cpu() && !self.stock_ops;
+        let mut skips = Vec::with_capacity(self.down.len());
+        let mut h = x;
+        for blk in &self.down {
+            h = self.conv(&h, &blk.w, train)?;
+            if let Some(bn) = &blk.bn {
+                h = bn.forward(&h, train, fused)?;
+            }
+            h = self.leaky(&h, slope)?;
+            skips.push(h.clone());
+        }
+        skips.pop(); // the bottleneck is not concatenated
+        for blk in &self.up {
+            h = self.conv_t(&h, &blk.w, train)?;
+            h = blk.bn.forward(&h, train, fused)?;
+            if train && blk.dropout {
+                let mask = self.dropout_mask(h.dims())?;
+                h = (h * mask)?;
+            }
+            h = self.leaky(&h, 0.0)?;
+            // Invariant: one skip per decoder block (depth − 1 of each).
+            let skip = skips
+                .pop()
+                .ok_or_else(|| Error::Nn("internal: missing skip connection".into()))?;
+            h = Tensor::cat(&[&h, &skip], 1)?;
+        }
+        h = self.conv_t(&h, &self.out_w, train)?;
+        h = h.broadcast_add(&param(&self.out_b, train).reshape((1, 1, 1, 1))?)?;
+        Ok(h.tanh()?)
+    }
+
+    /// Predict one image of any size (see [`PredictOptions`]): the image is
+    /// normalised as in training (2(x − min)/max(x − min) − 1), cut into
+    /// overlapping tiles (reflection-padded at the edges), each tile run in
+    /// inference mode, and the tiles blended with linear ramp weights across
+    /// the overlaps. Returns the net's output in [−1, 1], same shape as `img`.
+    pub fn predict(&self, img: ArrayView2<f32>, opts: &PredictOptions) -> Result<Array2<f32>> {
+        crate::nn::predict::predict_tiled(self, img, opts)
+    }
+}
+
+/// Options of [`UNet::predict`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PredictOptions {
+    /// Tile side in pixels (default 256; rounded up to a multiple of 2^depth;
+    /// use the training patch size). A side shorter than the tile uses one tile
+    /// along that axis, padded to a multiple of 2^depth.
+    pub tile: usize,
+    /// Overlap between neighbouring tiles in pixels (default tile/4), blended
+    /// with linear ramps.
+    pub overlap: Option<usize>,
+    /// Tiles per forward pass (default 1).
+    pub batch: usize,
+}
+
+impl Default for PredictOptions {
+    fn default() -> Self {
+        PredictOptions {
+            tile: 256,
+            overlap: None,
+            batch: 1,
+        }
+    }
+}
+
+/// LeakyReLU as max(x, slope·x) (valid for 0 ≤ slope < 1).
+fn leaky_relu(x: &Tensor, slope: f64) -> candle_core::Result<Tensor> {
+    if slope == 0.0 {
+        x.relu()
+    } else {
+        x.maximum(&(x * slope)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small() -> UNetConfig {
+        UNetConfig {
+            depth: 4,
+            filters: 8,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn param_count_matches_paper_and_architecture() {
+        // Paper: 54.4 M parameters for D = 8, base 64.
+        let big = UNetConfig::default();
+        assert_eq!(big.param_count(), 54_407_809);
+        let net = UNet::new(small(), &Device::Cpu).unwrap();
+        assert_eq!(net.param_count(), small().param_count());
+        // Hand count for depth 4, base 8: encoder 1·8·16 + 8·16·16 + 16·32·16
+        // + 32·64·16, BN 2·(16+32); decoder 64·32·16+64, 64·16·16+32,
+        // 32·8·16+16; output 16·16+1.
+        let hand = 128 + 2048 + 8192 + 32768 + 96 + 32768 + 64 + 16384 + 32 + 4096 + 16 + 257;
+        assert_eq!(net.param_count(), hand);
+    }
+
+    #[test]
+    fn forward_shapes_and_errors() {
+        let net = UNet::new(small(), &Device::Cpu).unwrap();
+        let x = Tensor::zeros((2, 1, 32, 48), DType::F32, &Device::Cpu).unwrap();
+        let y = net.forward(&x, false).unwrap();
+        assert_eq!(y.dims(), &[2, 1, 32, 48]);
+        let y = net.forward(&x, true).unwrap();
+        assert_eq!(y.dims(), &[2, 1, 32, 48]);
+        let bad = Tensor::zeros((1, 1, 40, 32), DType::F32, &Device::Cpu).unwrap();
+        let e = net.forward(&bad, false).unwrap_err().to_string();
+        assert!(e.contains("multiple of 2^depth = 16"), "{e}");
+        let bad = Tensor::zeros((1, 2, 32, 32), DType::F32, &Device::Cpu).unwrap();
+        assert!(net.forward(&bad, false).is_err());
+        for c in [
+            UNetConfig { depth: 0, ..small() },
+            UNetConfig { filters: 0, ..small() },
+            UNetConfig { leaky: 1.5, ..small() },
+            UNetConfig { dropout: 1.0, ..small() },
+        ] {
+            assert!(UNet::new(c, &Device::Cpu).is_err());
+        }
+    }
+
+    #[test]
+    fn seeded_init_and_batchnorm_modes() {
+        let a = UNet::new(small(), &Device::Cpu).unwrap();
+        let b = UNet::new(small(), &Device::Cpu).unwrap();
+        let c = UNet::new(UNetConfig { seed: 1, ..small() }, &Device::Cpu).unwrap();
+        let w = |n: &UNet| n.down[1].w.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        assert_eq!(w(&a), w(&b));
+        assert_ne!(w(&a), w(&c));
+        // Glorot limit for down1: sqrt(6/(8·16 + 16·16)).
+        let lim = (6.0f32 / (128.0 + 256.0)).sqrt();
+        assert!(w(&a).iter().all(|v| v.abs() <= lim));
+        assert!(w(&a).iter().any(|v| v.abs() > 0.9 * lim));
+        // Inference is deterministic; a training pass updates the running stats
+        // by the Keras momentum: new = 0.99·1 + 0.01·batch variance.
+        let x = Tensor::randn(0f32, 1.0, (1, 1, 32, 32), &Device::Cpu).unwrap();
+        let y1 = a.forward(&x, false).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let y2 = a.forward(&x, false).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        assert_eq!(y1, y2);
+        let conv0 = ops::conv2d(&x, a.down[0].w.as_tensor(), 2, 1).unwrap();
+        let h0 = leaky_relu(&conv0, 0.3).unwrap();
+        let h1 = ops::conv2d(&h0, a.down[1].w.as_tensor(), 2, 1).unwrap();
+        let h1v: Vec<f32> = h1.narrow(1, 0, 1).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+        let mean = h1v.iter().map(|&v| v as f64).sum::<f64>() / h1v.len() as f64;
+        let var = h1v.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / h1v.len() as f64;
+        a.forward(&x, true).unwrap();
+        let rm = a.down[1].bn.as_ref().unwrap().running_mean.to_vec1::<f32>().unwrap()[0] as f64;
+        let rv = a.down[1].bn.as_ref().unwrap().running_var.to_vec1::<f32>().unwrap()[0] as f64;
+        assert!((rm - 0.01 * mean).abs() < 1e-6, "{rm} {mean}");
+        assert!((rv - (0.99 + 0.01 * var)).abs() < 1e-6, "{rv} {var}");
+        let y3 = a.forward(&x, false).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        assert_ne!(y1, y3);
+    }
+
+    #[test]
+    fn custom_ops_match_stock_candle_in_the_whole_net() {
+        // Forward (training mode, same dropout masks) and every parameter
+        // gradient of the MSE agree between our kernels and candle's.
+        let mut a = UNet::new(small(), &Device::Cpu).unwrap();
+        let x = Tensor::randn(0f32, 1.0, (2, 1, 32, 32), &Device::Cpu).unwrap();
+        let y = Tensor::randn(0f32, 0.5, (2, 1, 32, 32), &Device::Cpu).unwrap();
+        let run = |net: &UNet| {
+            net.reseed_dropout(7);
+            let p = net.forward(&x, true).unwrap();
+            let l = (&p - &y).unwrap().sqr().unwrap().mean_all().unwrap();
+            (p, l.backward().unwrap())
+        };
+        let (p1, g1) = run(&a);
+        a.set_stock_ops(true);
+        let (p2, g2) = run(&a);
+        assert!(super::super::tests_util::max_abs_diff(&p1, &p2) < 1e-5);
+        for (name, v) in a.trainable_vars() {
+            let (ga, gb) = (g1.get(v.as_tensor()).unwrap(), g2.get(v.as_tensor()).unwrap());
+            let scale = gb.abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap() as f64;
+            let d = super::super::tests_util::max_abs_diff(ga, gb);
+            assert!(d <= 1e-4 * scale.max(1e-3), "{name}: {d} (scale {scale})");
+        }
+    }
+
+    #[test]
+    fn deep_net_at_bottleneck_1x1_batch_1() {
+        // depth 5 on 32²: the bottleneck is 1×1; training at batch 1 must work
+        // and keep running statistics finite.
+        let net = UNet::new(UNetConfig { depth: 5, filters: 4, ..small() }, &Device::Cpu).unwrap();
+        let x = Tensor::randn(0f32, 1.0, (1, 1, 32, 32), &Device::Cpu).unwrap();
+        let y = net.forward(&x, true).unwrap();
+        let v = y.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        assert!(v.iter().all(|v| v.is_finite()));
+        // The output still depends on the input (not collapsed).
+        let y2 = net.forward(&(x * 2.0).unwrap(), false).unwrap();
+        let y1 = net.forward(&Tensor::zeros((1, 1, 32, 32), DType::F32, &Device::Cpu).unwrap(), false).unwrap();
+        assert!(super::super::tests_util::max_abs_diff(&y1, &y2) > 1e-4);
+    }
+}
