@@ -11,6 +11,7 @@ pub mod frc;
 mod host;
 pub mod image;
 pub mod locs;
+pub mod nn;
 pub mod plot;
 pub use host::format_duration;
 pub mod resolver;
@@ -32,6 +33,7 @@ fn register_all(engine: &mut Engine, docs: &mut Docs) {
     frc::register(&mut api);
     locs::register(&mut api);
     plot::register(&mut api);
+    nn::register(&mut api);
 }
 
 /// The documentation of every registered script function.

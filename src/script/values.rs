@@ -38,6 +38,15 @@ pub fn describe(v: &Dynamic) -> String {
     if let Some(l) = v.read_lock::<super::locs::LocsRef>() {
         return l.summary();
     }
+    if let Some(n) = v.read_lock::<super::nn::UNetRef>() {
+        return n.summary();
+    }
+    if let Some(p) = v.read_lock::<super::nn::PairsRef>() {
+        return p.summary();
+    }
+    if let Some(h) = v.read_lock::<super::nn::HistoryRef>() {
+        return h.summary();
+    }
     if let Some(c) = v.read_lock::<super::frc::FrcRef>() {
         return c.summary();
     }
