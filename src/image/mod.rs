@@ -9,6 +9,7 @@ use ndarray::Array2;
 pub mod colormap;
 pub mod io;
 pub mod ops;
+pub mod profile;
 pub mod show;
 
 pub use colormap::Colormap;

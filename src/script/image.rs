@@ -267,6 +267,43 @@ pub fn register(api: &mut Api) {
         api.func(op, None, sig, &["x: f64", "a: Image"], arith_doc, f);
     }
 
+    api.func(
+        "line_profile",
+        Some("Image"),
+        "img.line_profile(x0, y0, x1, y1, opts)",
+        &["img: Image", "x0: f64", "y0: f64", "x1: f64", "y1: f64", "opts: Map"],
+        "Intensity along the segment (x0, y0) -> (x1, y1) in pixel coordinates (column, row; pixel centres at +0.5), bilinear, averaged across a band. Returns #{ distance_nm: [...], values: [...] }. Options: samples (default: one per pixel of length), width_px (band width, default 1).\nExample: let p = img.line_profile(10.0, 50.5, 90.0, 50.5, #{ width_px: 5 });",
+        |i: &mut ImageRef, x0: Dynamic, y0: Dynamic, x1: Dynamic, y1: Dynamic, m: Map| -> RResult<Map> {
+            let f = "line_profile";
+            let (x0, y0, x1, y1) = (num(f, "x0", &x0)?, num(f, "y0", &y0)?, num(f, "x1", &x1)?, num(f, "y1", &y1)?);
+            let o = Opts::new(f, &m, &["samples", "width_px"])?;
+            let len = ((x1 - x0).powi(2) + (y1 - y0).powi(2)).sqrt();
+            let samples = o.usize("samples", (len.ceil() as usize + 1).max(2))?;
+            let width = o.usize("width_px", 1)?;
+            let prof = guard(f, || i.0.line_profile((x0, y0), (x1, y1), samples, width))?;
+            let mut out = Map::new();
+            out.insert("distance_nm".into(), super::api::float_array(prof.iter().map(|p| p.0)).into());
+            out.insert("values".into(), super::api::float_array(prof.iter().map(|p| p.1)).into());
+            Ok(out)
+        },
+    );
+    api.func(
+        "column_means",
+        Some("Image"),
+        "img.column_means()",
+        &["img: Image"],
+        "The mean of each column, left to right (a profile across vertical structures such as the Figure 4C filament pair).\nExample: let prof = img.column_means();",
+        |i: &mut ImageRef| super::api::float_array(i.0.column_means()),
+    );
+    api.func(
+        "row_means",
+        Some("Image"),
+        "img.row_means()",
+        &["img: Image"],
+        "The mean of each row, top to bottom.\nExample: let prof = img.row_means();",
+        |i: &mut ImageRef| super::api::float_array(i.0.row_means()),
+    );
+
     // Files and display.
     api.func(
         "save",
