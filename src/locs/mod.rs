@@ -402,11 +402,18 @@ impl Locs {
     ///
     /// Rows with a NaN or infinite x or y are dropped and counted in the
     /// returned [`LoadReport`]. The history starts with `load("<path>")`.
-    pub fn load(path: impl AsRef<Path>, pixel_nm: Option<f64>, format: Option<&str>) -> Result<(Locs, LoadReport)> {
+    pub fn load(
+        path: impl AsRef<Path>,
+        pixel_nm: Option<f64>,
+        format: Option<&str>,
+    ) -> Result<(Locs, LoadReport)> {
         let path = path.as_ref();
         if let Some(p) = pixel_nm {
             if !(p.is_finite() && p > 0.0) {
-                return Err(Error::arg("pixel_nm", format!("must be a positive number, got {p}")));
+                return Err(Error::arg(
+                    "pixel_nm",
+                    format!("must be a positive number, got {p}"),
+                ));
             }
         }
         let fmt = match format {
@@ -530,7 +537,11 @@ pub(crate) mod testdata {
         panic!(
             "test data file missing: {} (looked for {})",
             rel,
-            candidates.iter().map(|c| c.display().to_string()).collect::<Vec<_>>().join(", ")
+            candidates
+                .iter()
+                .map(|c| c.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
 }
@@ -547,7 +558,8 @@ mod tests {
             ..Default::default()
         };
         let mut l = Locs::new(vec![0, 1, 5], vec![1.0, 2.0, 3.0], vec![4.0, 5.0, 6.0], meta).unwrap();
-        l.add_column("group", None, ColumnData::I32(vec![-1, 0, 7])).unwrap();
+        l.add_column("group", None, ColumnData::I32(vec![-1, 0, 7]))
+            .unwrap();
         l
     }
 
@@ -568,7 +580,8 @@ mod tests {
         let mut l = small();
         assert!(l.add_column("x", None, ColumnData::F32(vec![0.0; 3])).is_err());
         assert!(l.add_column("a", None, ColumnData::F32(vec![0.0; 2])).is_err());
-        l.add_column("group", None, ColumnData::U32(vec![1, 2, 3])).unwrap();
+        l.add_column("group", None, ColumnData::U32(vec![1, 2, 3]))
+            .unwrap();
         assert_eq!(l.extra_columns().len(), 1);
     }
 
@@ -601,9 +614,18 @@ mod tests {
     #[test]
     fn formats() {
         assert_eq!(Format::from_path(Path::new("a/b.HDF5")).unwrap(), Format::Picasso);
-        assert_eq!(Format::from_path(Path::new("b.csv")).unwrap(), Format::ThunderStorm);
-        assert!(Format::from_path(Path::new("b.txt")).unwrap_err().to_string().contains(".txt"));
+        assert_eq!(
+            Format::from_path(Path::new("b.csv")).unwrap(),
+            Format::ThunderStorm
+        );
+        assert!(Format::from_path(Path::new("b.txt"))
+            .unwrap_err()
+            .to_string()
+            .contains(".txt"));
         assert!(Format::from_name("tiff").is_err());
-        assert!(Locs::load("x.hdf5", Some(-1.0), None).unwrap_err().to_string().contains("pixel_nm"));
+        assert!(Locs::load("x.hdf5", Some(-1.0), None)
+            .unwrap_err()
+            .to_string()
+            .contains("pixel_nm"));
     }
 }

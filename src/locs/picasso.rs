@@ -17,7 +17,9 @@
 //!
 //! rust-hdf5 (pure Rust) is used only in this file.
 
-use super::{px_to_nm_f32, temp_path, Column, ColumnData, LoadReport, Locs, Metadata, PIXEL_COLUMNS};
+use super::{
+    nm_to_px_f32, px_to_nm_f32, temp_path, Column, ColumnData, LoadReport, Locs, Metadata, PIXEL_COLUMNS,
+};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 use rust_hdf5::format::messages::datatype::{ByteOrder, DatatypeMessage};
@@ -132,7 +134,15 @@ fn member_kind(dt: &DatatypeMessage) -> Option<(Kind, bool)> {
 }
 
 /// Decode one field of `n` packed records of `stride` bytes.
-fn decode(bytes: &[u8], stride: usize, off: usize, kind: Kind, be: bool, name: &str, path: &Path) -> Result<(ColumnData, Option<String>)> {
+fn decode(
+    bytes: &[u8],
+    stride: usize,
+    off: usize,
+    kind: Kind,
+    be: bool,
+    name: &str,
+    path: &Path,
+) -> Result<(ColumnData, Option<String>)> {
     fn get<const N: usize>(rec: &[u8], off: usize) -> [u8; N] {
         let mut a = [0u8; N];
         a.copy_from_slice(&rec[off..off + N]);
@@ -160,19 +170,44 @@ fn decode(bytes: &[u8], stride: usize, off: usize, kind: Kind, be: bool, name: &
         Kind::I(8) => (ColumnData::I64(col!(i64, 8)), None),
         Kind::F(4) => (ColumnData::F32(col!(f32, 4)), None),
         Kind::F(8) => (ColumnData::F64(col!(f64, 8)), None),
-        Kind::U(1) => (ColumnData::I32(col!(u8, 1).into_iter().map(i32::from).collect()), widened("u1")),
-        Kind::I(1) => (ColumnData::I32(col!(i8, 1).into_iter().map(i32::from).collect()), widened("i1")),
-        Kind::U(2) => (ColumnData::I32(col!(u16, 2).into_iter().map(i32::from).collect()), widened("u2")),
-        Kind::I(2) => (ColumnData::I32(col!(i16, 2).into_iter().map(i32::from).collect()), widened("i2")),
+        Kind::U(1) => (
+            ColumnData::I32(col!(u8, 1).into_iter().map(i32::from).collect()),
+            widened("u1"),
+        ),
+        Kind::I(1) => (
+            ColumnData::I32(col!(i8, 1).into_iter().map(i32::from).collect()),
+            widened("i1"),
+        ),
+        Kind::U(2) => (
+            ColumnData::I32(col!(u16, 2).into_iter().map(i32::from).collect()),
+            widened("u2"),
+        ),
+        Kind::I(2) => (
+            ColumnData::I32(col!(i16, 2).into_iter().map(i32::from).collect()),
+            widened("i2"),
+        ),
         Kind::U(8) => {
             let v = col!(u64, 8);
             let w: Option<Vec<i64>> = v.iter().map(|&a| i64::try_from(a).ok()).collect();
             match w {
-                Some(w) => (ColumnData::I64(w), Some(format!("column '{name}': u8 stored as i8"))),
-                None => return Err(Error::format(path, format!("column '{name}': u8 values beyond i8 range"))),
+                Some(w) => (
+                    ColumnData::I64(w),
+                    Some(format!("column '{name}': u8 stored as i8")),
+                ),
+                None => {
+                    return Err(Error::format(
+                        path,
+                        format!("column '{name}': u8 values beyond i8 range"),
+                    ))
+                }
             }
         }
-        _ => return Err(Error::format(path, format!("column '{name}': unsupported type {kind:?}"))),
+        _ => {
+            return Err(Error::format(
+                path,
+                format!("column '{name}': unsupported type {kind:?}"),
+            ))
+        }
     })
 }
 
@@ -201,13 +236,16 @@ pub(crate) fn read(path: &Path, pixel_nm: Option<f64>) -> Result<(Locs, LoadRepo
     };
     let p = match pixel_nm.or(info.pixel_nm) {
         Some(p) if p.is_finite() && p > 0.0 => p,
-        Some(p) => return Err(Error::format(&ypath, format!("Pixelsize must be positive, got {p}"))),
-        None => {
+        Some(p) => {
             return Err(Error::format(
                 &ypath,
-                "no top-level 'Pixelsize' in any YAML document: pass the camera pixel size as #{ pixel_nm: ... }",
+                format!("Pixelsize must be positive, got {p}"),
             ))
         }
+        None => return Err(Error::format(
+            &ypath,
+            "no top-level 'Pixelsize' in any YAML document: pass the camera pixel size as #{ pixel_nm: ... }",
+        )),
     };
 
     let file = H5File::open(path).map_err(|e| h5err(path, "cannot open as HDF5", e))?;
@@ -216,7 +254,10 @@ pub(crate) fn read(path: &Path, pixel_nm: Option<f64>) -> Result<(Locs, LoadRepo
         .map_err(|e| h5err(path, "no dataset 'locs' (not a Picasso localization file?)", e))?;
     let shape = ds.shape();
     if shape.len() != 1 {
-        return Err(Error::format(path, format!("'locs' must be 1-D, has shape {shape:?}")));
+        return Err(Error::format(
+            path,
+            format!("'locs' must be 1-D, has shape {shape:?}"),
+        ));
     }
     let n = shape[0];
     let dt = ds.datatype().map_err(|e| h5err(path, "'locs' datatype", e))?;
@@ -232,12 +273,16 @@ pub(crate) fn read(path: &Path, pixel_nm: Option<f64>) -> Result<(Locs, LoadRepo
     let bytes = if n == 0 {
         Vec::new()
     } else {
-        ds.read_raw_bytes().map_err(|e| h5err(path, "reading 'locs'", e))?
+        ds.read_raw_bytes()
+            .map_err(|e| h5err(path, "reading 'locs'", e))?
     };
     if bytes.len() != n * stride {
         return Err(Error::format(
             path,
-            format!("'locs' holds {} bytes, expected {n} records of {stride} bytes", bytes.len()),
+            format!(
+                "'locs' holds {} bytes, expected {n} records of {stride} bytes",
+                bytes.len()
+            ),
         ));
     }
     let names: Vec<String> = members.iter().map(|m| m.name.clone()).collect();
@@ -254,14 +299,20 @@ pub(crate) fn read(path: &Path, pixel_nm: Option<f64>) -> Result<(Locs, LoadRepo
         .par_iter()
         .map(|m| {
             let (kind, be) = member_kind(&m.datatype).ok_or_else(|| {
-                Error::format(path, format!("field '{}' has an unsupported type {:?}", m.name, m.datatype))
+                Error::format(
+                    path,
+                    format!("field '{}' has an unsupported type {:?}", m.name, m.datatype),
+                )
             })?;
             let size = match kind {
                 Kind::U(s) | Kind::I(s) | Kind::F(s) => s as usize,
             };
             let off = m.offset as usize;
             if off + size > stride {
-                return Err(Error::format(path, format!("field '{}' lies beyond the record", m.name)));
+                return Err(Error::format(
+                    path,
+                    format!("field '{}' lies beyond the record", m.name),
+                ));
             }
             let (data, warn) = decode(&bytes, stride, off, kind, be, &m.name, path)?;
             Ok((m.name.clone(), convert_units(&m.name, data, p), warn))
@@ -362,7 +413,7 @@ fn scatter(buf: &mut [u8], stride: usize, off: usize, data: &ColumnData, p: Opti
         };
     }
     match (data, p) {
-        (ColumnData::F32(v), Some(p)) => put!(v.iter().map(|&a| (a as f64 / p) as f32)),
+        (ColumnData::F32(v), Some(p)) => put!(v.iter().map(|&a| nm_to_px_f32(a, p))),
         (ColumnData::F64(v), Some(p)) => put!(v.iter().map(|&a| a / p)),
         (ColumnData::U32(v), _) => put!(v.iter()),
         (ColumnData::I32(v), _) => put!(v.iter()),
@@ -413,12 +464,14 @@ pub(crate) fn write(locs: &Locs, path: &Path) -> Result<()> {
     let mut buf = vec![0u8; n * stride];
     // Fill column by column; rows split into blocks across threads.
     const BLOCK: usize = 1 << 16;
-    buf.par_chunks_mut(BLOCK * stride).enumerate().for_each(|(b, chunk)| {
-        let rows = b * BLOCK..(b * BLOCK + chunk.len() / stride);
-        for ((_, data, px), &o) in cols.iter().zip(&offsets) {
-            scatter(chunk, stride, o, &data.slice(rows.clone()), px.then_some(p));
-        }
-    });
+    buf.par_chunks_mut(BLOCK * stride)
+        .enumerate()
+        .for_each(|(b, chunk)| {
+            let rows = b * BLOCK..(b * BLOCK + chunk.len() / stride);
+            for ((_, data, px), &o) in cols.iter().zip(&offsets) {
+                scatter(chunk, stride, o, &data.slice(rows.clone()), px.then_some(p));
+            }
+        });
 
     let tmp = temp_path(path);
     let ypath = yaml_path(path);
@@ -432,7 +485,8 @@ pub(crate) fn write(locs: &Locs, path: &Path) -> Result<()> {
             .create("locs")
             .map_err(|e| h5err(&tmp, "creating 'locs'", e))?;
         if n > 0 {
-            ds.write_raw_bytes(&buf).map_err(|e| h5err(&tmp, "writing 'locs'", e))?;
+            ds.write_raw_bytes(&buf)
+                .map_err(|e| h5err(&tmp, "writing 'locs'", e))?;
         }
         drop(ds);
         file.close().map_err(|e| h5err(&tmp, "closing", e))?;
@@ -513,7 +567,13 @@ pub(crate) fn yaml_text(locs: &Locs, p: f64) -> Result<String> {
     docs.push(emit(&Yaml::Hash(ours))?);
     Ok(docs
         .iter()
-        .map(|d| if d.ends_with('\n') { d.clone() } else { format!("{d}\n") })
+        .map(|d| {
+            if d.ends_with('\n') {
+                d.clone()
+            } else {
+                format!("{d}\n")
+            }
+        })
         .collect::<Vec<_>>()
         .join("---\n"))
 }
@@ -532,10 +592,25 @@ mod tests {
         let l = load("picasso/raw_movie_locs.hdf5");
         assert_eq!(l.len(), 2399);
         assert_eq!(l.pixel_nm(), Some(130.0));
-        assert_eq!((l.width_nm(), l.height_nm(), l.n_frames()), (32.0 * 130.0, 32.0 * 130.0, 5000));
+        assert_eq!(
+            (l.width_nm(), l.height_nm(), l.n_frames()),
+            (32.0 * 130.0, 32.0 * 130.0, 5000)
+        );
         assert_eq!(
             l.columns(),
-            ["frame", "x", "y", "photons", "sx", "sy", "bg", "lpx", "lpy", "ellipticity", "net_gradient"]
+            [
+                "frame",
+                "x",
+                "y",
+                "photons",
+                "sx",
+                "sy",
+                "bg",
+                "lpx",
+                "lpy",
+                "ellipticity",
+                "net_gradient"
+            ]
         );
         // First row, from h5py: (2, 25.577694, 23.390852, 2726.3328, 0.8404392, 0.8524268,
         // 36.674107, 0.02435654, 0.02466752, 0.014062939, 6020.8765); last frame 4979.
@@ -611,10 +686,16 @@ mod tests {
             same_bits(&a, &b);
             assert_eq!(a.x(), b.x());
             assert_eq!(a.y(), b.y());
-            assert_eq!((a.width_nm(), a.height_nm(), a.n_frames()), (b.width_nm(), b.height_nm(), b.n_frames()));
+            assert_eq!(
+                (a.width_nm(), a.height_nm(), a.n_frames()),
+                (b.width_nm(), b.height_nm(), b.n_frames())
+            );
             // Earlier YAML documents kept, one added.
             assert_eq!(b.meta.yaml_documents.len(), a.meta.yaml_documents.len() + 1);
-            assert_eq!(&b.meta.yaml_documents[..a.meta.yaml_documents.len()], &a.meta.yaml_documents[..]);
+            assert_eq!(
+                &b.meta.yaml_documents[..a.meta.yaml_documents.len()],
+                &a.meta.yaml_documents[..]
+            );
             // The file's pixel values: compare raw x with the source file's raw x.
             let raw = |p: &Path| -> Vec<u8> {
                 let f = H5File::open(p).unwrap();
@@ -644,13 +725,25 @@ mod tests {
             history: vec!["made".into()],
             ..Default::default()
         };
-        let mut l = Locs::new(vec![0, 3, 8], vec![1.5, 100.25, 1000.0], vec![0.0, 7.0, 755.5], meta.clone()).unwrap();
-        l.add_column("u", None, ColumnData::U32(vec![0, u32::MAX, 7])).unwrap();
-        l.add_column("i", None, ColumnData::I32(vec![i32::MIN, -1, 5])).unwrap();
-        l.add_column("big", None, ColumnData::I64(vec![i64::MAX, -3, 1 << 40])).unwrap();
-        l.add_column("f", None, ColumnData::F32(vec![0.1, -2.5, f32::NAN])).unwrap();
-        l.add_column("d", None, ColumnData::F64(vec![1e-300, 0.1, -7.0])).unwrap();
-        l.add_column("sx", Some("nm"), ColumnData::F64(vec![108.0, 54.0, 216.0])).unwrap();
+        let mut l = Locs::new(
+            vec![0, 3, 8],
+            vec![1.5, 100.25, 1000.0],
+            vec![0.0, 7.0, 755.5],
+            meta.clone(),
+        )
+        .unwrap();
+        l.add_column("u", None, ColumnData::U32(vec![0, u32::MAX, 7]))
+            .unwrap();
+        l.add_column("i", None, ColumnData::I32(vec![i32::MIN, -1, 5]))
+            .unwrap();
+        l.add_column("big", None, ColumnData::I64(vec![i64::MAX, -3, 1 << 40]))
+            .unwrap();
+        l.add_column("f", None, ColumnData::F32(vec![0.1, -2.5, f32::NAN]))
+            .unwrap();
+        l.add_column("d", None, ColumnData::F64(vec![1e-300, 0.1, -7.0]))
+            .unwrap();
+        l.add_column("sx", Some("nm"), ColumnData::F64(vec![108.0, 54.0, 216.0]))
+            .unwrap();
         let out = dir.path().join("t.hdf5");
         l.save(&out).unwrap();
         let (b, rep) = Locs::load(&out, None, None).unwrap();
@@ -667,13 +760,22 @@ mod tests {
         }
         assert!(b.column("f").unwrap()[2].is_nan());
         // sx is stored in pixels in the file: 1.0, 0.5, 2.0.
-        let raw = H5File::open(&out).unwrap().dataset("locs").unwrap().read_raw_bytes().unwrap();
+        let raw = H5File::open(&out)
+            .unwrap()
+            .dataset("locs")
+            .unwrap()
+            .read_raw_bytes()
+            .unwrap();
         let stride = 4 * 3 + 4 + 4 + 8 + 4 + 8 + 8;
-        let sx = |r: usize| f64::from_le_bytes(raw[r * stride + stride - 8..(r + 1) * stride].try_into().unwrap());
+        let sx =
+            |r: usize| f64::from_le_bytes(raw[r * stride + stride - 8..(r + 1) * stride].try_into().unwrap());
         assert_eq!((sx(0), sx(1), sx(2)), (1.0, 0.5, 2.0));
         assert_eq!((b.width_nm(), b.height_nm(), b.n_frames()), (1080.0, 756.0, 9));
         let yaml = std::fs::read_to_string(yaml_path(&out)).unwrap();
-        assert!(yaml.contains("Width: 10") && yaml.contains("Pixelsize: 108"), "{yaml}");
+        assert!(
+            yaml.contains("Width: 10") && yaml.contains("Pixelsize: 108"),
+            "{yaml}"
+        );
         assert!(yaml.contains("- made"), "{yaml}");
         assert_eq!(split_documents(&yaml).len(), 2);
 
@@ -740,7 +842,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         // Missing file.
         let e = Locs::load(dir.path().join("nope.hdf5"), Some(100.0), None).unwrap_err();
-        assert!(matches!(e, Error::Io { .. }) && e.to_string().contains("nope.hdf5"), "{e}");
+        assert!(
+            matches!(e, Error::Io { .. }) && e.to_string().contains("nope.hdf5"),
+            "{e}"
+        );
         // Not HDF5.
         let p = dir.path().join("text.hdf5");
         std::fs::write(&p, "hello, I am not HDF5").unwrap();
@@ -768,7 +873,12 @@ mod tests {
                 ],
                 total_size: 8,
             };
-            let ds = f.new_dataset::<u8>().datatype(ct.to_datatype()).shape([1]).create("locs").unwrap();
+            let ds = f
+                .new_dataset::<u8>()
+                .datatype(ct.to_datatype())
+                .shape([1])
+                .create("locs")
+                .unwrap();
             ds.write_raw_bytes(&[0u8; 8]).unwrap();
             drop(ds);
             f.close().unwrap();
@@ -822,6 +932,9 @@ mod tests {
         assert_eq!(info.pixel_nm, Some(130.5));
         assert_eq!(info.width_px, Some(20.0));
         assert_eq!(info.frames, Some(7.0));
-        assert!(parse_yaml("a: [1, 2\n", Path::new("bad.yaml")).unwrap_err().to_string().contains("bad.yaml"));
+        assert!(parse_yaml("a: [1, 2\n", Path::new("bad.yaml"))
+            .unwrap_err()
+            .to_string()
+            .contains("bad.yaml"));
     }
 }

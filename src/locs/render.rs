@@ -100,7 +100,10 @@ impl Grid {
 fn bins(extent: f64, p: f64, what: &str) -> Result<usize> {
     let n = (extent / p).ceil();
     if !(n.is_finite() && n >= 0.0) || n > MAX_PIXELS as f64 {
-        return Err(Error::arg(what, format!("{extent} nm at {p} nm pixels gives {n} pixels")));
+        return Err(Error::arg(
+            what,
+            format!("{extent} nm at {p} nm pixels gives {n} pixels"),
+        ));
     }
     Ok(n as usize)
 }
@@ -110,7 +113,10 @@ impl Locs {
     pub fn render_grid(&self, opt: &RenderOptions) -> Result<Grid> {
         let p = opt.pixel_nm;
         if !(p.is_finite() && p > 0.0) {
-            return Err(Error::arg("pixel_nm", format!("must be a positive number, got {p}")));
+            return Err(Error::arg(
+                "pixel_nm",
+                format!("must be a positive number, got {p}"),
+            ));
         }
         let (mut x0, mut y0, mut w, mut h) = match opt.origin {
             RenderOrigin::Grid => (
@@ -167,8 +173,11 @@ impl Locs {
     pub fn render(&self, opt: &RenderOptions) -> Result<(Image, usize)> {
         let g = self.render_grid(opt)?;
         let (counts, dropped) = histogram(&self.x, &self.y, &g)?;
-        let data = Array2::from_shape_vec((g.height, g.width), counts.into_iter().map(|c| c as f32).collect())
-            .map_err(|e| Error::Shape(e.to_string()))?;
+        let data = Array2::from_shape_vec(
+            (g.height, g.width),
+            counts.into_iter().map(|c| c as f32).collect(),
+        )
+        .map_err(|e| Error::Shape(e.to_string()))?;
         let mut img = Image::new(data, g.p);
         img.origin_nm = (g.x0, g.y0);
         Ok((img, dropped))
@@ -281,7 +290,12 @@ mod tests {
     #[test]
     fn data_origin_like_histogram2d() {
         // min (-5, 100), max (14, 130): x bins ⌊19/5⌋+1 = 4, y bins ⌊30/5⌋+1 = 7.
-        let l = locs(vec![-5.0, 0.0, 14.0, 3.0], vec![100.0, 130.0, 101.0, 104.999], 1.0, 1.0);
+        let l = locs(
+            vec![-5.0, 0.0, 14.0, 3.0],
+            vec![100.0, 130.0, 101.0, 104.999],
+            1.0,
+            1.0,
+        );
         let opt = RenderOptions {
             pixel_nm: 5.0,
             origin: RenderOrigin::Data,
@@ -295,7 +309,7 @@ mod tests {
         assert_eq!(img.data[[6, 1]], 1.0); // (0, 130)
         assert_eq!(img.data[[0, 3]], 1.0); // (14, 101)
         assert_eq!(img.data[[0, 1]], 1.0); // (3, 104.999)
-        // Explicit origin and shape override.
+                                           // Explicit origin and shape override.
         let opt = RenderOptions {
             pixel_nm: 10.0,
             origin_nm: Some((-10.0, 90.0)),
@@ -324,7 +338,11 @@ mod tests {
     fn bad_options() {
         let l = locs(vec![1.0], vec![1.0], 10.0, 10.0);
         for p in [0.0, -1.0, f64::NAN] {
-            assert!(l.render(&RenderOptions::with_pixel(p)).unwrap_err().to_string().contains("pixel_nm"));
+            assert!(l
+                .render(&RenderOptions::with_pixel(p))
+                .unwrap_err()
+                .to_string()
+                .contains("pixel_nm"));
         }
         let huge = RenderOptions {
             shape: Some((1 << 20, 1 << 20)),

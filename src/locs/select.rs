@@ -49,7 +49,10 @@ fn check_fraction(fraction: f64) -> Result<()> {
     if fraction.is_finite() && fraction > 0.0 && fraction <= 1.0 {
         Ok(())
     } else {
-        Err(Error::arg("fraction", format!("must be in (0, 1], got {fraction}")))
+        Err(Error::arg(
+            "fraction",
+            format!("must be in (0, 1], got {fraction}"),
+        ))
     }
 }
 
@@ -74,12 +77,23 @@ impl Locs {
             let (lo, hi) = (*lo, *hi);
             let test = |v: f64| v >= lo && v <= hi;
             match name.as_str() {
-                "frame" => keep.iter_mut().zip(&self.frame).for_each(|(k, &v)| *k &= test(v as f64)),
-                "x" => keep.iter_mut().zip(&self.x).for_each(|(k, &v)| *k &= test(v as f64)),
-                "y" => keep.iter_mut().zip(&self.y).for_each(|(k, &v)| *k &= test(v as f64)),
+                "frame" => keep
+                    .iter_mut()
+                    .zip(&self.frame)
+                    .for_each(|(k, &v)| *k &= test(v as f64)),
+                "x" => keep
+                    .iter_mut()
+                    .zip(&self.x)
+                    .for_each(|(k, &v)| *k &= test(v as f64)),
+                "y" => keep
+                    .iter_mut()
+                    .zip(&self.y)
+                    .for_each(|(k, &v)| *k &= test(v as f64)),
                 _ => {
                     let c = &self.extra_or_err(name)?.data;
-                    keep.iter_mut().enumerate().for_each(|(i, k)| *k &= test(c.get_f64(i)));
+                    keep.iter_mut()
+                        .enumerate()
+                        .for_each(|(i, k)| *k &= test(c.get_f64(i)));
                 }
             }
         }
@@ -249,8 +263,12 @@ mod tests {
             meta,
         )
         .unwrap();
-        l.add_column("photons", None, ColumnData::F32((0..n).map(|i| i as f32).collect()))
-            .unwrap();
+        l.add_column(
+            "photons",
+            None,
+            ColumnData::F32((0..n).map(|i| i as f32).collect()),
+        )
+        .unwrap();
         l
     }
 
@@ -272,7 +290,12 @@ mod tests {
         assert_eq!(l.select(&[]).unwrap().len(), 100);
         // Same as a direct loop.
         let y = l.select(&[("y".into(), 33.0, 90.0)]).unwrap();
-        let want: Vec<f32> = l.y().iter().copied().filter(|&v| (33.0..=90.0).contains(&v)).collect();
+        let want: Vec<f32> = l
+            .y()
+            .iter()
+            .copied()
+            .filter(|&v| (33.0..=90.0).contains(&v))
+            .collect();
         assert_eq!(y.y(), &want[..]);
     }
 
@@ -298,11 +321,17 @@ mod tests {
             // Contiguous frames: every frame between min and max is present.
             let (lo, hi) = (*w.frame().iter().min().unwrap(), *w.frame().iter().max().unwrap());
             assert_eq!(w.len(), 2 * (hi - lo + 1) as usize);
-            assert_eq!(w.meta.history.last().unwrap(), &format!("random_window({fraction}, {seed}): frames {lo}..={hi}"));
+            assert_eq!(
+                w.meta.history.last().unwrap(),
+                &format!("random_window({fraction}, {seed}): frames {lo}..={hi}")
+            );
         }
         // Deterministic per seed, different between seeds.
         assert_eq!(l.random_window(0.1, 7).unwrap(), l.random_window(0.1, 7).unwrap());
-        assert_ne!(l.random_window(0.1, 7).unwrap().frame(), l.random_window(0.1, 8).unwrap().frame());
+        assert_ne!(
+            l.random_window(0.1, 7).unwrap().frame(),
+            l.random_window(0.1, 8).unwrap().frame()
+        );
         assert_eq!(l.random_window(1.0, 0).unwrap().len(), l.len());
         for bad in [0.0, -0.1, 1.5, f64::NAN] {
             let e = l.random_window(bad, 0).unwrap_err().to_string();
@@ -361,7 +390,15 @@ mod tests {
         let c = l.crop(0.0, 20.0, 1000.0, 4.0).unwrap();
         assert_eq!(c.y(), &[20.0, 22.0]);
         assert_eq!(c.width_nm(), l.width_nm());
-        assert!(l.crop(0.0, 0.0, 0.0, 1.0).unwrap_err().to_string().contains("w_nm"));
-        assert!(l.crop(0.0, 0.0, 1.0, -1.0).unwrap_err().to_string().contains("h_nm"));
+        assert!(l
+            .crop(0.0, 0.0, 0.0, 1.0)
+            .unwrap_err()
+            .to_string()
+            .contains("w_nm"));
+        assert!(l
+            .crop(0.0, 0.0, 1.0, -1.0)
+            .unwrap_err()
+            .to_string()
+            .contains("h_nm"));
     }
 }

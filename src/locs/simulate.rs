@@ -147,7 +147,10 @@ impl SimOptions {
             nonneg("precision_nm", p)?;
         }
         if self.size_nm / self.pixel_nm > 1e5 {
-            return Err(Error::arg("size_nm", "field of view too large (over 100 000 camera pixels)"));
+            return Err(Error::arg(
+                "size_nm",
+                "field of view too large (over 100 000 camera pixels)",
+            ));
         }
         if let Some(paths) = &self.paths {
             for (i, p) in paths.iter().enumerate() {
@@ -203,7 +206,9 @@ impl Simulation {
 
     /// The filament axes drawn on the table's grid: filament length (nm) per pixel.
     pub fn truth_axes(&self, pixel_nm: f64) -> Result<Image> {
-        let g = self.locs.render_grid(&super::RenderOptions::with_pixel(pixel_nm))?;
+        let g = self
+            .locs
+            .render_grid(&super::RenderOptions::with_pixel(pixel_nm))?;
         let mut data = Array2::<f32>::zeros((g.height, g.width));
         let step = pixel_nm / 8.0;
         for path in &self.filaments {
@@ -291,7 +296,10 @@ pub fn simulate_microtubules(opt: &SimOptions) -> Result<Simulation> {
         }
         for _ in 0..count {
             let s = rng.random_range(0.0..total);
-            let k = cum.partition_point(|&c| c <= s).saturating_sub(1).min(seg.len() - 1);
+            let k = cum
+                .partition_point(|&c| c <= s)
+                .saturating_sub(1)
+                .min(seg.len() - 1);
             let t = if seg[k] > 0.0 { (s - cum[k]) / seg[k] } else { 0.0 };
             let (a, b) = (path[k], path[k + 1]);
             let (dx, dy) = if seg[k] > 0.0 {
@@ -303,11 +311,17 @@ pub fn simulate_microtubules(opt: &SimOptions) -> Result<Simulation> {
             let phi = rng.random_range(0.0..std::f64::consts::TAU);
             let wall = opt.tubule_radius_nm * phi.cos();
             // Linker: uniform direction on the sphere, projected on the plane.
-            let (lx, ly, lz): (f64, f64, f64) =
-                (normal.sample(&mut rng), normal.sample(&mut rng), normal.sample(&mut rng));
+            let (lx, ly, lz): (f64, f64, f64) = (
+                normal.sample(&mut rng),
+                normal.sample(&mut rng),
+                normal.sample(&mut rng),
+            );
             let norm = (lx * lx + ly * ly + lz * lz).sqrt().max(1e-12);
             let (ox, oy) = (opt.linker_nm * lx / norm, opt.linker_nm * ly / norm);
-            epitopes.push((a.0 + t * (b.0 - a.0) + wall * nx + ox, a.1 + t * (b.1 - a.1) + wall * ny + oy));
+            epitopes.push((
+                a.0 + t * (b.0 - a.0) + wall * nx + ox,
+                a.1 + t * (b.1 - a.1) + wall * ny + oy,
+            ));
         }
     }
     let per_epitope = match opt.locs_per_epitope {
@@ -426,15 +440,32 @@ mod tests {
         assert_eq!(a.filaments.len(), 8);
         assert_eq!(
             l.columns(),
-            ["frame", "x", "y", "photons", "sx", "sy", "bg", "lpx", "lpy", "ellipticity", "net_gradient"]
+            [
+                "frame",
+                "x",
+                "y",
+                "photons",
+                "sx",
+                "sy",
+                "bg",
+                "lpx",
+                "lpy",
+                "ellipticity",
+                "net_gradient"
+            ]
         );
-        assert_eq!((l.width_nm(), l.height_nm(), l.n_frames(), l.pixel_nm()), (1e4, 1e4, 20_000, Some(108.0)));
+        assert_eq!(
+            (l.width_nm(), l.height_nm(), l.n_frames(), l.pixel_nm()),
+            (1e4, 1e4, 20_000, Some(108.0))
+        );
         assert!(l.frame().windows(2).all(|w| w[0] <= w[1]));
         assert!(*l.frame().last().unwrap() < 20_000);
         assert!(l.x().iter().chain(l.y()).all(|&v| (0.0..1e4).contains(&v)));
         // Median precision near the formula at the median photon count.
         let (s, a2, b2, n) = (130.0f64, 108.0f64, 50.0f64, 1000.0f64);
-        let want = ((s * s + a2 * a2 / 12.0) / n + 8.0 * std::f64::consts::PI * s.powi(4) * b2 / (a2 * a2 * n * n)).sqrt();
+        let want = ((s * s + a2 * a2 / 12.0) / n
+            + 8.0 * std::f64::consts::PI * s.powi(4) * b2 / (a2 * a2 * n * n))
+            .sqrt();
         let mut lp = l.column("lpx").unwrap();
         lp.sort_by(f64::total_cmp);
         let median = lp[lp.len() / 2];
@@ -457,7 +488,11 @@ mod tests {
         assert!((ratio - 2.0).abs() < 0.05, "{ratio}");
         assert!((sim.epitopes.len() as f64 - 12_000.0).abs() < 400.0);
         // Distance to the nearer axis (x = 1400 or 1600): within R + linker + 5σ.
-        let d: Vec<f64> = l.x().iter().map(|&x| (x as f64 - 1400.0).abs().min((x as f64 - 1600.0).abs())).collect();
+        let d: Vec<f64> = l
+            .x()
+            .iter()
+            .map(|&x| (x as f64 - 1400.0).abs().min((x as f64 - 1600.0).abs()))
+            .collect();
         assert!(d.iter().all(|&v| v < 12.5 + 10.0 + 5.0 * 5.0));
         // RMS perpendicular spread: wall R cos φ (R²/2), linker in 3-D projected
         // on one axis (L²/3), precision σ²: √(78.1 + 33.3 + 25) ≈ 11.7 nm.
@@ -490,14 +525,30 @@ mod tests {
         let ratio = sim.locs.len() as f64 / sim.epitopes.len() as f64;
         assert!((ratio - 3.0).abs() < 0.3, "{ratio}");
         for bad in [
-            SimOptions { size_nm: -1.0, ..Default::default() },
-            SimOptions { frames: 0, ..Default::default() },
-            SimOptions { paths: Some(vec![vec![(0.0, 0.0)]]), ..Default::default() },
-            SimOptions { photons: 0.0, ..Default::default() },
+            SimOptions {
+                size_nm: -1.0,
+                ..Default::default()
+            },
+            SimOptions {
+                frames: 0,
+                ..Default::default()
+            },
+            SimOptions {
+                paths: Some(vec![vec![(0.0, 0.0)]]),
+                ..Default::default()
+            },
+            SimOptions {
+                photons: 0.0,
+                ..Default::default()
+            },
         ] {
             assert!(simulate_microtubules(&bad).is_err());
         }
-        let none = simulate_microtubules(&SimOptions { filaments: 0, ..Default::default() }).unwrap();
+        let none = simulate_microtubules(&SimOptions {
+            filaments: 0,
+            ..Default::default()
+        })
+        .unwrap();
         assert!(none.locs.is_empty());
     }
 }
