@@ -56,8 +56,8 @@ def bench(path, n_render, repeats):
     rng = np.random.default_rng(1)
     x = rng.uniform(0, size, n_render).astype(np.float32)
     y = rng.uniform(0, size, n_render).astype(np.float32)
-    edges = np.arange(4097) * 10.0
-    t, (h, _, _) = best(repeats, lambda: np.histogram2d(y, x, bins=(edges, edges)))
+    # Integer bins with a range: numpy's faster variant (explicit edge arrays are slower).
+    t, (h, _, _) = best(repeats, lambda: np.histogram2d(y, x, bins=4096, range=[[0, size], [0, size]]))
     print(f"render {t:.4f} locs {n_render} shape {h.shape[1]}x{h.shape[0]} sum {h.sum():.0f}")
 
 

@@ -307,6 +307,21 @@ impl Locs {
         self.meta.pixel_nm
     }
 
+    /// The same table with camera pixel size `pixel_nm` (e.g. a ThunderSTORM
+    /// table to be saved as a Picasso file). Errors unless positive and finite.
+    pub fn with_pixel_nm(&self, pixel_nm: f64) -> Result<Locs> {
+        if !(pixel_nm.is_finite() && pixel_nm > 0.0) {
+            return Err(Error::arg(
+                "pixel_nm",
+                format!("must be a positive number, got {pixel_nm}"),
+            ));
+        }
+        let mut l = self.clone();
+        l.meta.pixel_nm = Some(pixel_nm);
+        l.meta.history.push(format!("with_pixel_nm({pixel_nm})"));
+        Ok(l)
+    }
+
     /// Field of view width, nm.
     pub fn width_nm(&self) -> f64 {
         self.meta.width_nm
