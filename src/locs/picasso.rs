@@ -133,82 +133,65 @@ fn member_kind(dt: &DatatypeMessage) -> Option<(Kind, bool)> {
     }
 }
 
-/// Decode one field of `n` packed records of `stride` bytes.
-fn decode(
-    bytes: &[u8],
+/// The column type a field decodes into (narrow integers widen to i4, u8 to i8).
+fn output_for(kind: Kind, n: usize) -> ColumnData {
+    match kind {
+        Kind::U(4) => ColumnData::U32(vec![0; n]),
+        Kind::I(8) | Kind::U(8) => ColumnData::I64(vec![0; n]),
+        Kind::F(4) => ColumnData::F32(vec![0.0; n]),
+        Kind::F(8) => ColumnData::F64(vec![0.0; n]),
+        _ => ColumnData::I32(vec![0; n]),
+    }
+}
+
+/// Decode one field of the packed records `rec` (`stride` bytes each) into
+/// `out[row0..]`. Returns false when a u8 value does not fit in i8.
+fn decode_into(
+    rec: &[u8],
     stride: usize,
     off: usize,
     kind: Kind,
     be: bool,
-    name: &str,
-    path: &Path,
-) -> Result<(ColumnData, Option<String>)> {
-    fn get<const N: usize>(rec: &[u8], off: usize) -> [u8; N] {
+    out: &mut ColumnData,
+    row0: usize,
+) -> bool {
+    fn field<const N: usize>(r: &[u8], off: usize) -> [u8; N] {
         let mut a = [0u8; N];
-        a.copy_from_slice(&rec[off..off + N]);
+        a.copy_from_slice(&r[off..off + N]);
         a
     }
-    macro_rules! col {
-        ($t:ty, $n:literal) => {
-            bytes
-                .chunks_exact(stride)
-                .map(|r| {
-                    let a = get::<$n>(r, off);
-                    if be {
-                        <$t>::from_be_bytes(a)
-                    } else {
-                        <$t>::from_le_bytes(a)
-                    }
-                })
-                .collect::<Vec<$t>>()
-        };
-    }
-    let widened = |from: &str| Some(format!("column '{name}': {from} widened to i4"));
-    Ok(match kind {
-        Kind::U(4) => (ColumnData::U32(col!(u32, 4)), None),
-        Kind::I(4) => (ColumnData::I32(col!(i32, 4)), None),
-        Kind::I(8) => (ColumnData::I64(col!(i64, 8)), None),
-        Kind::F(4) => (ColumnData::F32(col!(f32, 4)), None),
-        Kind::F(8) => (ColumnData::F64(col!(f64, 8)), None),
-        Kind::U(1) => (
-            ColumnData::I32(col!(u8, 1).into_iter().map(i32::from).collect()),
-            widened("u1"),
-        ),
-        Kind::I(1) => (
-            ColumnData::I32(col!(i8, 1).into_iter().map(i32::from).collect()),
-            widened("i1"),
-        ),
-        Kind::U(2) => (
-            ColumnData::I32(col!(u16, 2).into_iter().map(i32::from).collect()),
-            widened("u2"),
-        ),
-        Kind::I(2) => (
-            ColumnData::I32(col!(i16, 2).into_iter().map(i32::from).collect()),
-            widened("i2"),
-        ),
-        Kind::U(8) => {
-            let v = col!(u64, 8);
-            let w: Option<Vec<i64>> = v.iter().map(|&a| i64::try_from(a).ok()).collect();
-            match w {
-                Some(w) => (
-                    ColumnData::I64(w),
-                    Some(format!("column '{name}': u8 stored as i8")),
-                ),
-                None => {
-                    return Err(Error::format(
-                        path,
-                        format!("column '{name}': u8 values beyond i8 range"),
-                    ))
-                }
+    macro_rules! fill {
+        ($dst:expr, $t:ty, $n:literal, $conv:expr) => {{
+            for (d, r) in $dst[row0..].iter_mut().zip(rec.chunks_exact(stride)) {
+                let a = field::<$n>(r, off);
+                let v = if be {
+                    <$t>::from_be_bytes(a)
+                } else {
+                    <$t>::from_le_bytes(a)
+                };
+                *d = $conv(v);
             }
-        }
-        _ => {
-            return Err(Error::format(
-                path,
-                format!("column '{name}': unsupported type {kind:?}"),
-            ))
-        }
-    })
+        }};
+    }
+    let mut ok = true;
+    match (kind, out) {
+        (Kind::U(4), ColumnData::U32(d)) => fill!(d, u32, 4, |v| v),
+        (Kind::I(4), ColumnData::I32(d)) => fill!(d, i32, 4, |v| v),
+        (Kind::I(8), ColumnData::I64(d)) => fill!(d, i64, 8, |v| v),
+        (Kind::F(4), ColumnData::F32(d)) => fill!(d, f32, 4, |v| v),
+        (Kind::F(8), ColumnData::F64(d)) => fill!(d, f64, 8, |v| v),
+        (Kind::U(1), ColumnData::I32(d)) => fill!(d, u8, 1, i32::from),
+        (Kind::I(1), ColumnData::I32(d)) => fill!(d, i8, 1, i32::from),
+        (Kind::U(2), ColumnData::I32(d)) => fill!(d, u16, 2, i32::from),
+        (Kind::I(2), ColumnData::I32(d)) => fill!(d, i16, 2, i32::from),
+        (Kind::U(8), ColumnData::I64(d)) => fill!(d, u64, 8, |v: u64| {
+            ok &= v <= i64::MAX as u64;
+            v as i64
+        }),
+        // output_for pairs every kind with its column type.
+        _ => ok = false,
+    }
+    ok
 }
 
 /// Read a Picasso `.hdf5` and its `.yaml` (see the module documentation).
@@ -294,30 +277,64 @@ pub(crate) fn read(path: &Path, pixel_nm: Option<f64>) -> Result<(Locs, LoadRepo
             ));
         }
     }
-    // Decode each field (in parallel: one column per task).
-    let decoded: Vec<Result<(String, ColumnData, Option<String>)>> = members
-        .par_iter()
-        .map(|m| {
-            let (kind, be) = member_kind(&m.datatype).ok_or_else(|| {
-                Error::format(
-                    path,
-                    format!("field '{}' has an unsupported type {:?}", m.name, m.datatype),
-                )
-            })?;
-            let size = match kind {
-                Kind::U(s) | Kind::I(s) | Kind::F(s) => s as usize,
-            };
-            let off = m.offset as usize;
-            if off + size > stride {
-                return Err(Error::format(
-                    path,
-                    format!("field '{}' lies beyond the record", m.name),
-                ));
+    // Decode block by block of rows (a block stays in cache while each of
+    // its fields is read), then convert pixel columns to nm.
+    let mut fields = Vec::with_capacity(members.len());
+    for m in &members {
+        let (kind, be) = member_kind(&m.datatype).ok_or_else(|| {
+            Error::format(
+                path,
+                format!("field '{}' has an unsupported type {:?}", m.name, m.datatype),
+            )
+        })?;
+        let size = match kind {
+            Kind::U(s) | Kind::I(s) | Kind::F(s) => s as usize,
+        };
+        let off = m.offset as usize;
+        if off + size > stride {
+            return Err(Error::format(
+                path,
+                format!("field '{}' lies beyond the record", m.name),
+            ));
+        }
+        fields.push((kind, be, off, output_for(kind, n)));
+    }
+    const BLOCK: usize = 2048;
+    let mut ok = vec![true; fields.len()];
+    if stride > 0 {
+        for (b, rec) in bytes.chunks(BLOCK * stride).enumerate() {
+            for ((kind, be, off, out), ok) in fields.iter_mut().zip(ok.iter_mut()) {
+                *ok &= decode_into(rec, stride, *off, *kind, *be, out, b * BLOCK);
             }
-            let (data, warn) = decode(&bytes, stride, off, kind, be, &m.name, path)?;
-            Ok((m.name.clone(), convert_units(&m.name, data, p), warn))
-        })
-        .collect();
+        }
+    }
+    let mut decoded = Vec::with_capacity(fields.len());
+    for ((m, (kind, _, _, data)), ok) in members.iter().zip(fields).zip(ok) {
+        if !ok {
+            return Err(Error::format(
+                path,
+                format!("column '{}': u8 values beyond the i8 range", m.name),
+            ));
+        }
+        let warn = match kind {
+            Kind::U(8) => Some(format!("column '{}': u8 stored as i8", m.name)),
+            Kind::U(1) | Kind::I(1) | Kind::U(2) | Kind::I(2) => {
+                let name = match kind {
+                    Kind::U(1) => "u1",
+                    Kind::I(1) => "i1",
+                    Kind::U(2) => "u2",
+                    _ => "i2",
+                };
+                Some(format!("column '{}': {name} widened to i4", m.name))
+            }
+            _ => None,
+        };
+        decoded.push(Ok::<_, Error>((
+            m.name.clone(),
+            convert_units(&m.name, data, p),
+            warn,
+        )));
+    }
     let mut frame = None;
     let mut x = None;
     let mut y = None;
@@ -802,8 +819,10 @@ mod tests {
                 ("x".into(), DatatypeMessage::f32_type(), 4),
                 ("y".into(), DatatypeMessage::f64_type(), 8),
                 ("id".into(), DatatypeMessage::i64_type(), 16),
+                ("small".into(), DatatypeMessage::u16_type(), 24),
+                ("count".into(), DatatypeMessage::u64_type(), 26),
             ],
-            total_size: 24,
+            total_size: 34,
         };
         let mut bytes = Vec::new();
         for i in 0..n {
@@ -811,6 +830,8 @@ mod tests {
             bytes.extend_from_slice(&(i as f32 * 0.5).to_le_bytes());
             bytes.extend_from_slice(&(i as f64 * 0.25).to_le_bytes());
             bytes.extend_from_slice(&(-(i as i64)).to_le_bytes());
+            bytes.extend_from_slice(&(65535 - i as u16).to_le_bytes());
+            bytes.extend_from_slice(&(i as u64 * 3).to_le_bytes());
         }
         {
             let f = H5File::create(&path).unwrap();
@@ -826,8 +847,15 @@ mod tests {
             drop(ds);
             f.close().unwrap();
         }
-        let (l, _) = Locs::load(&path, Some(100.0), None).unwrap();
+        let (l, rep) = Locs::load(&path, Some(100.0), None).unwrap();
         assert_eq!(l.len(), n);
+        // u2 widened to i4, u8 stored as i8, both reported.
+        assert_eq!(l.extra("small").unwrap().data.dtype(), "i4");
+        assert_eq!(l.column("small").unwrap()[1], 65534.0);
+        assert_eq!(l.extra("count").unwrap().data.dtype(), "i8");
+        assert_eq!(l.column("count").unwrap()[4999], 14997.0);
+        assert_eq!(rep.warnings.len(), 2, "{:?}", rep.warnings);
+        assert!(rep.warnings[0].contains("u2 widened"), "{:?}", rep.warnings);
         assert_eq!(l.frame()[4999], 499);
         assert_eq!(l.x()[3], 150.0);
         assert_eq!(l.y()[4], 100.0);
