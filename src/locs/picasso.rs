@@ -103,6 +103,24 @@ pub fn parse_yaml(text: &str, path: &Path) -> Result<YamlInfo> {
     })
 }
 
+/// A short name for an HDF5 datatype (`f4`, `i8`, `string`, ...).
+fn describe(dt: &DatatypeMessage) -> String {
+    match dt {
+        DatatypeMessage::FixedPoint { size, signed, .. } => {
+            format!("{}{size}", if *signed { "i" } else { "u" })
+        }
+        DatatypeMessage::FloatingPoint { size, .. } => format!("f{size}"),
+        DatatypeMessage::FixedString { .. } | DatatypeMessage::VarLenString { .. } => "string".into(),
+        DatatypeMessage::Compound { .. } => "compound".into(),
+        DatatypeMessage::Enum { .. } => "enum".into(),
+        DatatypeMessage::Array { .. } => "array".into(),
+        DatatypeMessage::BitField { .. } => "bit field".into(),
+        DatatypeMessage::Opaque { .. } => "opaque".into(),
+        DatatypeMessage::Reference { .. } => "reference".into(),
+        DatatypeMessage::VarLenSequence { .. } => "variable-length sequence".into(),
+    }
+}
+
 fn h5err(path: &Path, what: &str, e: rust_hdf5::Hdf5Error) -> Error {
     Error::format(path, format!("{what}: {e}"))
 }
@@ -199,6 +217,56 @@ pub(crate) fn read(path: &Path, pixel_nm: Option<f64>) -> Result<(Locs, LoadRepo
     let mut report = LoadReport::default();
     // The file itself first, so a missing file is reported as such.
     std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    let file = H5File::open(path).map_err(|e| h5err(path, "cannot open as HDF5", e))?;
+    let ds = file
+        .dataset("locs")
+        .map_err(|e| h5err(path, "no dataset 'locs' (not a Picasso localization file?)", e))?;
+    let shape = ds.shape();
+    if shape.len() != 1 {
+        return Err(Error::format(
+            path,
+            format!("'locs' must be 1-D, has shape {shape:?}"),
+        ));
+    }
+    let n = shape[0];
+    let dt = ds.datatype().map_err(|e| h5err(path, "'locs' datatype", e))?;
+    let (stride, members) = match dt {
+        DatatypeMessage::Compound { size, members } => (size as usize, members),
+        other => {
+            return Err(Error::format(
+                path,
+                format!(
+                    "'locs' must be a compound (record) dataset, found {}",
+                    describe(&other)
+                ),
+            ))
+        }
+    };
+    let bytes = if n == 0 {
+        Vec::new()
+    } else {
+        ds.read_raw_bytes()
+            .map_err(|e| h5err(path, "reading 'locs'", e))?
+    };
+    if bytes.len() != n * stride {
+        return Err(Error::format(
+            path,
+            format!(
+                "'locs' holds {} bytes, expected {n} records of {stride} bytes",
+                bytes.len()
+            ),
+        ));
+    }
+    let names: Vec<String> = members.iter().map(|m| m.name.clone()).collect();
+    for req in ["frame", "x", "y"] {
+        if !names.iter().any(|m| m == req) {
+            return Err(Error::format(
+                path,
+                format!("'locs' has no '{req}' field; fields: {}", names.join(", ")),
+            ));
+        }
+    }
+    // The pixel size: option, else YAML.
     let ypath = yaml_path(path);
     let info = match std::fs::read_to_string(&ypath) {
         Ok(text) => parse_yaml(&text, &ypath)?,
@@ -231,52 +299,6 @@ pub(crate) fn read(path: &Path, pixel_nm: Option<f64>) -> Result<(Locs, LoadRepo
         )),
     };
 
-    let file = H5File::open(path).map_err(|e| h5err(path, "cannot open as HDF5", e))?;
-    let ds = file
-        .dataset("locs")
-        .map_err(|e| h5err(path, "no dataset 'locs' (not a Picasso localization file?)", e))?;
-    let shape = ds.shape();
-    if shape.len() != 1 {
-        return Err(Error::format(
-            path,
-            format!("'locs' must be 1-D, has shape {shape:?}"),
-        ));
-    }
-    let n = shape[0];
-    let dt = ds.datatype().map_err(|e| h5err(path, "'locs' datatype", e))?;
-    let (stride, members) = match dt {
-        DatatypeMessage::Compound { size, members } => (size as usize, members),
-        other => {
-            return Err(Error::format(
-                path,
-                format!("'locs' must be a compound (record) dataset, found {other:?}"),
-            ))
-        }
-    };
-    let bytes = if n == 0 {
-        Vec::new()
-    } else {
-        ds.read_raw_bytes()
-            .map_err(|e| h5err(path, "reading 'locs'", e))?
-    };
-    if bytes.len() != n * stride {
-        return Err(Error::format(
-            path,
-            format!(
-                "'locs' holds {} bytes, expected {n} records of {stride} bytes",
-                bytes.len()
-            ),
-        ));
-    }
-    let names: Vec<String> = members.iter().map(|m| m.name.clone()).collect();
-    for req in ["frame", "x", "y"] {
-        if !names.iter().any(|m| m == req) {
-            return Err(Error::format(
-                path,
-                format!("'locs' has no '{req}' field; fields: {}", names.join(", ")),
-            ));
-        }
-    }
     // Decode block by block of rows (a block stays in cache while each of
     // its fields is read), then convert pixel columns to nm.
     let mut fields = Vec::with_capacity(members.len());
@@ -284,7 +306,11 @@ pub(crate) fn read(path: &Path, pixel_nm: Option<f64>) -> Result<(Locs, LoadRepo
         let (kind, be) = member_kind(&m.datatype).ok_or_else(|| {
             Error::format(
                 path,
-                format!("field '{}' has an unsupported type {:?}", m.name, m.datatype),
+                format!(
+                    "field '{}' has an unsupported type {}",
+                    m.name,
+                    describe(&m.datatype)
+                ),
             )
         })?;
         let size = match kind {
@@ -879,11 +905,16 @@ mod tests {
         std::fs::write(&p, "hello, I am not HDF5").unwrap();
         let e = Locs::load(&p, Some(100.0), None).unwrap_err().to_string();
         assert!(e.contains("text.hdf5") && e.contains("HDF5"), "{e}");
-        // No YAML and no pixel size.
         let e = Locs::load(&p, None, None).unwrap_err().to_string();
-        assert!(e.contains("pixel_nm"), "{e}");
-        // YAML without Pixelsize.
+        assert!(e.contains("HDF5"), "{e}");
+        // No YAML and no pixel size.
         let src = shared("picasso/testdata_locs.hdf5");
+        let lone = dir.path().join("lone.hdf5");
+        std::fs::copy(&src, &lone).unwrap();
+        let e = Locs::load(&lone, None, None).unwrap_err().to_string();
+        assert!(e.contains("lone.yaml") && e.contains("pixel_nm"), "{e}");
+        assert_eq!(Locs::load(&lone, Some(100.0), None).unwrap().0.len(), 564);
+        // YAML without Pixelsize.
         let q = dir.path().join("q.hdf5");
         std::fs::copy(&src, &q).unwrap();
         std::fs::write(yaml_path(&q), "Camera.Pixelsize: 160\nWidth: 32\n").unwrap();
@@ -924,6 +955,16 @@ mod tests {
         }
         let e = Locs::load(&s, Some(100.0), None).unwrap_err().to_string();
         assert!(e.contains("'locs'"), "{e}");
+        let t = dir.path().join("t.hdf5");
+        {
+            let f = H5File::create(&t).unwrap();
+            let ds = f.new_dataset::<f32>().shape([3]).create("locs").unwrap();
+            ds.write_raw(&[1.0f32, 2.0, 3.0]).unwrap();
+            drop(ds);
+            f.close().unwrap();
+        }
+        let e = Locs::load(&t, Some(100.0), None).unwrap_err().to_string();
+        assert!(e.contains("compound") && e.contains("found f4"), "{e}");
         // Saving without a pixel size.
         let l = Locs::new(vec![0], vec![1.0], vec![1.0], Metadata::default()).unwrap();
         let e = l.save(dir.path().join("n.hdf5")).unwrap_err().to_string();
