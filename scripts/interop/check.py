@@ -10,6 +10,7 @@
     through PyYAML as Picasso reads it.
 """
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -97,12 +98,18 @@ def check_read(name, t, dump, pixel):
         got = dump["columns"][col]
         want = t[col]
         check(got["dtype"] == want.dtype.str[1:], f"{name}.{col}: dtype {got['dtype']} != {want.dtype.str}")
+        want = want.astype(want.dtype.newbyteorder("="))
         if col in PIXEL_COLUMNS:
             ok = f32_close(np.asarray(got["values"], dtype=np.float64),
                            (want.astype(np.float64) * pixel).astype(np.float32))
         else:
             ok = np.array_equal(np.asarray(got["values"], dtype=want.dtype), want)
         check(ok, f"{name}.{col}: values differ")
+
+
+def same_type(a, b):
+    """Same kind and size (locus writes little-endian whatever the source's byte order)."""
+    return a.kind == b.kind and a.itemsize == b.itemsize
 
 
 def check_written(name, path, t):
@@ -121,8 +128,10 @@ def check_written(name, path, t):
     check(list(df.columns) == list(t.dtype.names), f"{name}: pandas columns {list(df.columns)}")
     check(len(df) == len(t) == len(h), f"{name}: {len(df)} rows via pandas, {len(t)} expected")
     for col in t.dtype.names:
-        check(df[col].dtype == t.dtype[col], f"{name}.{col}: pandas dtype {df[col].dtype} != {t.dtype[col]}")
-        check(h.dtype[col] == t.dtype[col], f"{name}.{col}: h5py dtype {h.dtype[col]} != {t.dtype[col]}")
+        check(same_type(df[col].dtype, t.dtype[col]),
+              f"{name}.{col}: pandas dtype {df[col].dtype} != {t.dtype[col]}")
+        check(same_type(h.dtype[col], t.dtype[col]) and h.dtype[col].byteorder in "<=|",
+              f"{name}.{col}: h5py dtype {h.dtype[col]} != {t.dtype[col]} (little-endian)")
         if col in PIXEL_COLUMNS:
             ok = f32_close(df[col].to_numpy(), t[col]) and f32_close(h[col], t[col])
         else:
@@ -153,6 +162,7 @@ def main():
                                                           "shuffle": True}),
         ("empty", table(0, extra_dtype, 3), {}),
         ("nan_rows", nan_table, {}),
+        ("big_endian", table(500, [(n, ">" + d[1:]) for n, d in extra_dtype], 6), {}),
     ]
     for name, t, kw in cases:
         src = tmp / f"{name}.hdf5"
@@ -214,9 +224,10 @@ def main():
     if yaml is None:
         print("note: PyYAML not installed, YAML checks skipped", file=sys.stderr)
     if FAILURES:
-        print(f"{len(FAILURES)} interop check(s) failed", file=sys.stderr)
+        print(f"{len(FAILURES)} interop check(s) failed; files kept in {tmp}", file=sys.stderr)
         sys.exit(1)
-    print(f"interop: all {CHECKS[0]} checks passed ({tmp})")
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(f"interop: all {CHECKS[0]} checks passed")
 
 
 if __name__ == "__main__":

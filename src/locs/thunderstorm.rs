@@ -328,6 +328,15 @@ fn parse_block(
     Ok(p.out.rows)
 }
 
+/// Advances a progress bar by one step when dropped (a block done, or failed).
+struct Tick<'a>(&'a crate::progress::Progress);
+
+impl Drop for Tick<'_> {
+    fn drop(&mut self) {
+        self.0.inc(1);
+    }
+}
+
 /// `v` cut into consecutive slices of the given lengths.
 fn split_by<'a, T>(mut v: &'a mut [T], lens: &[usize]) -> Vec<&'a mut [T]> {
     let mut out = Vec::with_capacity(lens.len());
@@ -473,8 +482,11 @@ pub(crate) fn read(path: &Path, pixel_nm: Option<f64>) -> Result<(Locs, LoadRepo
             .zip(ex)
             .zip(ranges.iter().zip(&first_lines))
             .collect();
+        let progress = crate::progress::Progress::new(jobs.len() as u64, "reading CSV");
         jobs.into_par_iter()
             .map(|((((frame, x), y), extra), (&(a, b), &fl))| {
+                crate::interrupt::check()?;
+                let _tick = Tick(&progress);
                 let out = Block {
                     frame,
                     x,
