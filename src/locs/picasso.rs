@@ -162,6 +162,26 @@ fn output_for(kind: Kind, n: usize) -> ColumnData {
     }
 }
 
+/// A mutable run of rows of one output column.
+enum OutSlice<'a> {
+    U32(&'a mut [u32]),
+    I32(&'a mut [i32]),
+    I64(&'a mut [i64]),
+    F32(&'a mut [f32]),
+    F64(&'a mut [f64]),
+}
+
+/// `c` cut into runs of `rows` rows.
+fn runs(c: &mut ColumnData, rows: usize) -> Vec<OutSlice<'_>> {
+    match c {
+        ColumnData::U32(v) => v.chunks_mut(rows).map(OutSlice::U32).collect(),
+        ColumnData::I32(v) => v.chunks_mut(rows).map(OutSlice::I32).collect(),
+        ColumnData::I64(v) => v.chunks_mut(rows).map(OutSlice::I64).collect(),
+        ColumnData::F32(v) => v.chunks_mut(rows).map(OutSlice::F32).collect(),
+        ColumnData::F64(v) => v.chunks_mut(rows).map(OutSlice::F64).collect(),
+    }
+}
+
 /// Decode one field of the packed records `rec` (`stride` bytes each) into
 /// `out[row0..]`. Returns false when a u8 value does not fit in i8.
 fn decode_into(
@@ -170,7 +190,7 @@ fn decode_into(
     off: usize,
     kind: Kind,
     be: bool,
-    out: &mut ColumnData,
+    out: &mut OutSlice<'_>,
     row0: usize,
 ) -> bool {
     fn field<const N: usize>(r: &[u8], off: usize) -> [u8; N] {
@@ -193,16 +213,16 @@ fn decode_into(
     }
     let mut ok = true;
     match (kind, out) {
-        (Kind::U(4), ColumnData::U32(d)) => fill!(d, u32, 4, |v| v),
-        (Kind::I(4), ColumnData::I32(d)) => fill!(d, i32, 4, |v| v),
-        (Kind::I(8), ColumnData::I64(d)) => fill!(d, i64, 8, |v| v),
-        (Kind::F(4), ColumnData::F32(d)) => fill!(d, f32, 4, |v| v),
-        (Kind::F(8), ColumnData::F64(d)) => fill!(d, f64, 8, |v| v),
-        (Kind::U(1), ColumnData::I32(d)) => fill!(d, u8, 1, i32::from),
-        (Kind::I(1), ColumnData::I32(d)) => fill!(d, i8, 1, i32::from),
-        (Kind::U(2), ColumnData::I32(d)) => fill!(d, u16, 2, i32::from),
-        (Kind::I(2), ColumnData::I32(d)) => fill!(d, i16, 2, i32::from),
-        (Kind::U(8), ColumnData::I64(d)) => fill!(d, u64, 8, |v: u64| {
+        (Kind::U(4), OutSlice::U32(d)) => fill!(d, u32, 4, |v| v),
+        (Kind::I(4), OutSlice::I32(d)) => fill!(d, i32, 4, |v| v),
+        (Kind::I(8), OutSlice::I64(d)) => fill!(d, i64, 8, |v| v),
+        (Kind::F(4), OutSlice::F32(d)) => fill!(d, f32, 4, |v| v),
+        (Kind::F(8), OutSlice::F64(d)) => fill!(d, f64, 8, |v| v),
+        (Kind::U(1), OutSlice::I32(d)) => fill!(d, u8, 1, i32::from),
+        (Kind::I(1), OutSlice::I32(d)) => fill!(d, i8, 1, i32::from),
+        (Kind::U(2), OutSlice::I32(d)) => fill!(d, u16, 2, i32::from),
+        (Kind::I(2), OutSlice::I32(d)) => fill!(d, i16, 2, i32::from),
+        (Kind::U(8), OutSlice::I64(d)) => fill!(d, u64, 8, |v: u64| {
             ok &= v <= i64::MAX as u64;
             v as i64
         }),
@@ -325,15 +345,32 @@ pub(crate) fn read(path: &Path, pixel_nm: Option<f64>) -> Result<(Locs, LoadRepo
         }
         fields.push((kind, be, off, output_for(kind, n)));
     }
+    // Rows are split into runs decoded in parallel; within a run, blocks of
+    // BLOCK rows are decoded field by field.
     const BLOCK: usize = 2048;
-    let mut ok = vec![true; fields.len()];
-    if stride > 0 {
-        for (b, rec) in bytes.chunks(BLOCK * stride).enumerate() {
-            for ((kind, be, off, out), ok) in fields.iter_mut().zip(ok.iter_mut()) {
-                *ok &= decode_into(rec, stride, *off, *kind, *be, out, b * BLOCK);
-            }
+    const RUN: usize = 32 * BLOCK;
+    let layout: Vec<(Kind, bool, usize)> = fields.iter().map(|f| (f.0, f.1, f.2)).collect();
+    let mut per_run: Vec<Vec<OutSlice<'_>>> = (0..n.div_ceil(RUN)).map(|_| Vec::new()).collect();
+    for f in fields.iter_mut() {
+        for (r, sl) in runs(&mut f.3, RUN).into_iter().enumerate() {
+            per_run[r].push(sl);
         }
     }
+    let oks: Vec<Vec<bool>> = per_run
+        .into_par_iter()
+        .enumerate()
+        .map(|(r, mut outs)| {
+            let rec = &bytes[r * RUN * stride..((r + 1) * RUN).min(n) * stride];
+            let mut ok = vec![true; layout.len()];
+            for (b, block) in rec.chunks(BLOCK * stride.max(1)).enumerate() {
+                for (((kind, be, off), out), ok) in layout.iter().zip(outs.iter_mut()).zip(ok.iter_mut()) {
+                    *ok &= decode_into(block, stride, *off, *kind, *be, out, b * BLOCK);
+                }
+            }
+            ok
+        })
+        .collect();
+    let ok: Vec<bool> = (0..layout.len()).map(|k| oks.iter().all(|o| o[k])).collect();
     let mut decoded = Vec::with_capacity(fields.len());
     for ((m, (kind, _, _, data)), ok) in members.iter().zip(fields).zip(ok) {
         if !ok {
