@@ -595,14 +595,16 @@ fn key(s: &str) -> Yaml {
     Yaml::String(s.to_string())
 }
 
-/// A length in whole camera pixels when it is one (within rounding), else as a float.
+/// A length in whole camera pixels (rounded up unless within rounding of an
+/// integer), as Picasso's readers expect an integer `Width`/`Height`.
 fn px_value(nm: f64, p: f64) -> Yaml {
     let v = nm / p;
-    if (v - v.round()).abs() < 1e-6 {
-        Yaml::Integer(v.round() as i64)
+    let px = if (v - v.round()).abs() < 1e-6 {
+        v.round()
     } else {
-        Yaml::Real(format!("{v:?}"))
-    }
+        v.ceil()
+    };
+    Yaml::Integer(px.max(0.0).min(i64::MAX as f64) as i64)
 }
 
 fn number(v: f64) -> Yaml {
@@ -1038,6 +1040,21 @@ mod tests {
         assert_eq!(info.pixel_nm, Some(130.5));
         assert_eq!(info.width_px, Some(20.0));
         assert_eq!(info.frames, Some(7.0));
+        // Width/Height are whole pixels, rounded up.
+        let meta = Metadata {
+            pixel_nm: Some(100.0),
+            width_nm: 1001.0,
+            height_nm: 300.0,
+            ..Default::default()
+        };
+        let l = Locs::new(vec![0], vec![1.0], vec![1.0], meta).unwrap();
+        let y = yaml_text(&l, 100.0).unwrap();
+        let info = parse_yaml(&y, Path::new("t.yaml")).unwrap();
+        assert_eq!(
+            (info.width_px, info.height_px, info.pixel_nm),
+            (Some(11.0), Some(3.0), Some(100.0))
+        );
+        assert!(y.contains("Width: 11\n"), "{y}");
         assert!(parse_yaml("a: [1, 2\n", Path::new("bad.yaml"))
             .unwrap_err()
             .to_string()
