@@ -377,7 +377,10 @@ pub fn simulate_microtubules(opt: &SimOptions) -> Result<Simulation> {
     let cap = (per_epitope * epitopes.len() as f64 * 1.05) as usize + 16;
     let mut rows: Vec<[f32; 11]> = Vec::with_capacity(cap);
     let mut frames: Vec<u32> = Vec::with_capacity(cap);
-    for &(ex, ey) in &epitopes {
+    for (e, &(ex, ey)) in epitopes.iter().enumerate() {
+        if e % 4096 == 0 {
+            crate::interrupt::check()?;
+        }
         let k = blink.map_or(0, |d| d.sample(&mut rng) as usize);
         for _ in 0..k {
             let frame = rng.random_range(0..opt.frames);
