@@ -177,7 +177,9 @@ pub struct LoadReport {
 
 impl Locs {
     /// A table from its three required columns. `meta.n_frames` is raised to
-    /// cover the largest frame; the field of view is kept as given.
+    /// cover the largest frame; a zero field of view width or height is set
+    /// from the data (largest coordinate rounded up to a whole camera pixel,
+    /// or nm when the pixel size is unknown).
     ///
     /// Errors when the lengths differ.
     pub fn new(frame: Vec<u32>, x: Vec<f32>, y: Vec<f32>, mut meta: Metadata) -> Result<Locs> {
@@ -192,13 +194,15 @@ impl Locs {
         if let Some(&m) = frame.iter().max() {
             meta.n_frames = meta.n_frames.max(m.saturating_add(1));
         }
-        Ok(Locs {
+        let mut l = Locs {
             frame,
             x,
             y,
             extra: Vec::new(),
             meta,
-        })
+        };
+        l.fov_from_data_if_unset();
+        Ok(l)
     }
 
     /// An empty table with the given metadata.
@@ -305,6 +309,21 @@ impl Locs {
     /// Camera pixel size in nm, when known.
     pub fn pixel_nm(&self) -> Option<f64> {
         self.meta.pixel_nm
+    }
+
+    /// The same table with camera pixel size `pixel_nm` (e.g. a ThunderSTORM
+    /// table to be saved as a Picasso file). Errors unless positive and finite.
+    pub fn with_pixel_nm(&self, pixel_nm: f64) -> Result<Locs> {
+        if !(pixel_nm.is_finite() && pixel_nm > 0.0) {
+            return Err(Error::arg(
+                "pixel_nm",
+                format!("must be a positive number, got {pixel_nm}"),
+            ));
+        }
+        let mut l = self.clone();
+        l.meta.pixel_nm = Some(pixel_nm);
+        l.meta.history.push(format!("with_pixel_nm({pixel_nm})"));
+        Ok(l)
     }
 
     /// Field of view width, nm.
@@ -449,6 +468,25 @@ impl Locs {
     }
 }
 
+impl std::fmt::Display for Locs {
+    /// One line: count, columns, frames, field of view, pixel size.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Locs: {} localizations, {} frames, field {} x {} nm, ",
+            self.len(),
+            self.n_frames(),
+            self.width_nm(),
+            self.height_nm()
+        )?;
+        match self.pixel_nm() {
+            Some(p) => write!(f, "camera pixel {p} nm, ")?,
+            None => write!(f, "camera pixel unknown, ")?,
+        }
+        write!(f, "columns [{}]", self.columns().join(", "))
+    }
+}
+
 /// The file formats locus reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -568,6 +606,13 @@ mod tests {
         assert!(Locs::new(vec![0], vec![1.0, 2.0], vec![1.0], Metadata::default()).is_err());
         let l = small();
         assert_eq!(l.n_frames(), 6);
+        assert_eq!(
+            l.to_string(),
+            "Locs: 3 localizations, 6 frames, field 1000 x 500 nm, camera pixel 100 nm, columns [frame, x, y, group]"
+        );
+        // Without a field of view, it comes from the data (whole nm without a pixel size).
+        let d = Locs::new(vec![0, 0], vec![3.5, 10.0], vec![0.2, 7.0], Metadata::default()).unwrap();
+        assert_eq!((d.width_nm(), d.height_nm()), (11.0, 8.0));
         assert_eq!(l.columns(), vec!["frame", "x", "y", "group"]);
         assert_eq!(l.column("group").unwrap(), vec![-1.0, 0.0, 7.0]);
         assert_eq!(l.column("frame").unwrap(), vec![0.0, 1.0, 5.0]);

@@ -17,7 +17,9 @@
 //!
 //! rust-hdf5 (pure Rust) is used only in this file.
 
-use super::{px_to_nm_f32, temp_path, Column, ColumnData, LoadReport, Locs, Metadata, PIXEL_COLUMNS};
+use super::{
+    nm_to_px_f32, px_to_nm_f32, temp_path, Column, ColumnData, LoadReport, Locs, Metadata, PIXEL_COLUMNS,
+};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 use rust_hdf5::format::messages::datatype::{ByteOrder, DatatypeMessage};
@@ -101,6 +103,24 @@ pub fn parse_yaml(text: &str, path: &Path) -> Result<YamlInfo> {
     })
 }
 
+/// A short name for an HDF5 datatype (`f4`, `i8`, `string`, ...).
+fn describe(dt: &DatatypeMessage) -> String {
+    match dt {
+        DatatypeMessage::FixedPoint { size, signed, .. } => {
+            format!("{}{size}", if *signed { "i" } else { "u" })
+        }
+        DatatypeMessage::FloatingPoint { size, .. } => format!("f{size}"),
+        DatatypeMessage::FixedString { .. } | DatatypeMessage::VarLenString { .. } => "string".into(),
+        DatatypeMessage::Compound { .. } => "compound".into(),
+        DatatypeMessage::Enum { .. } => "enum".into(),
+        DatatypeMessage::Array { .. } => "array".into(),
+        DatatypeMessage::BitField { .. } => "bit field".into(),
+        DatatypeMessage::Opaque { .. } => "opaque".into(),
+        DatatypeMessage::Reference { .. } => "reference".into(),
+        DatatypeMessage::VarLenSequence { .. } => "variable-length sequence".into(),
+    }
+}
+
 fn h5err(path: &Path, what: &str, e: rust_hdf5::Hdf5Error) -> Error {
     Error::format(path, format!("{what}: {e}"))
 }
@@ -131,82 +151,85 @@ fn member_kind(dt: &DatatypeMessage) -> Option<(Kind, bool)> {
     }
 }
 
-/// Decode one field of `n` packed records of `stride` bytes.
-fn decode(
-    bytes: &[u8],
+/// The column type a field decodes into (narrow integers widen to i4, u8 to i8).
+fn output_for(kind: Kind, n: usize) -> ColumnData {
+    match kind {
+        Kind::U(4) => ColumnData::U32(vec![0; n]),
+        Kind::I(8) | Kind::U(8) => ColumnData::I64(vec![0; n]),
+        Kind::F(4) => ColumnData::F32(vec![0.0; n]),
+        Kind::F(8) => ColumnData::F64(vec![0.0; n]),
+        _ => ColumnData::I32(vec![0; n]),
+    }
+}
+
+/// A mutable run of rows of one output column.
+enum OutSlice<'a> {
+    U32(&'a mut [u32]),
+    I32(&'a mut [i32]),
+    I64(&'a mut [i64]),
+    F32(&'a mut [f32]),
+    F64(&'a mut [f64]),
+}
+
+/// `c` cut into runs of `rows` rows.
+fn runs(c: &mut ColumnData, rows: usize) -> Vec<OutSlice<'_>> {
+    match c {
+        ColumnData::U32(v) => v.chunks_mut(rows).map(OutSlice::U32).collect(),
+        ColumnData::I32(v) => v.chunks_mut(rows).map(OutSlice::I32).collect(),
+        ColumnData::I64(v) => v.chunks_mut(rows).map(OutSlice::I64).collect(),
+        ColumnData::F32(v) => v.chunks_mut(rows).map(OutSlice::F32).collect(),
+        ColumnData::F64(v) => v.chunks_mut(rows).map(OutSlice::F64).collect(),
+    }
+}
+
+/// Decode one field of the packed records `rec` (`stride` bytes each) into
+/// `out[row0..]`. Returns false when a u8 value does not fit in i8.
+fn decode_into(
+    rec: &[u8],
     stride: usize,
     off: usize,
     kind: Kind,
     be: bool,
-    name: &str,
-    path: &Path,
-) -> Result<(ColumnData, Option<String>)> {
-    fn get<const N: usize>(rec: &[u8], off: usize) -> [u8; N] {
+    out: &mut OutSlice<'_>,
+    row0: usize,
+) -> bool {
+    fn field<const N: usize>(r: &[u8], off: usize) -> [u8; N] {
         let mut a = [0u8; N];
-        a.copy_from_slice(&rec[off..off + N]);
+        a.copy_from_slice(&r[off..off + N]);
         a
     }
-    macro_rules! col {
-        ($t:ty, $n:literal) => {
-            bytes
-                .chunks_exact(stride)
-                .map(|r| {
-                    let a = get::<$n>(r, off);
-                    if be {
-                        <$t>::from_be_bytes(a)
-                    } else {
-                        <$t>::from_le_bytes(a)
-                    }
-                })
-                .collect::<Vec<$t>>()
-        };
-    }
-    let widened = |from: &str| Some(format!("column '{name}': {from} widened to i4"));
-    Ok(match kind {
-        Kind::U(4) => (ColumnData::U32(col!(u32, 4)), None),
-        Kind::I(4) => (ColumnData::I32(col!(i32, 4)), None),
-        Kind::I(8) => (ColumnData::I64(col!(i64, 8)), None),
-        Kind::F(4) => (ColumnData::F32(col!(f32, 4)), None),
-        Kind::F(8) => (ColumnData::F64(col!(f64, 8)), None),
-        Kind::U(1) => (
-            ColumnData::I32(col!(u8, 1).into_iter().map(i32::from).collect()),
-            widened("u1"),
-        ),
-        Kind::I(1) => (
-            ColumnData::I32(col!(i8, 1).into_iter().map(i32::from).collect()),
-            widened("i1"),
-        ),
-        Kind::U(2) => (
-            ColumnData::I32(col!(u16, 2).into_iter().map(i32::from).collect()),
-            widened("u2"),
-        ),
-        Kind::I(2) => (
-            ColumnData::I32(col!(i16, 2).into_iter().map(i32::from).collect()),
-            widened("i2"),
-        ),
-        Kind::U(8) => {
-            let v = col!(u64, 8);
-            let w: Option<Vec<i64>> = v.iter().map(|&a| i64::try_from(a).ok()).collect();
-            match w {
-                Some(w) => (
-                    ColumnData::I64(w),
-                    Some(format!("column '{name}': u8 stored as i8")),
-                ),
-                None => {
-                    return Err(Error::format(
-                        path,
-                        format!("column '{name}': u8 values beyond i8 range"),
-                    ))
-                }
+    macro_rules! fill {
+        ($dst:expr, $t:ty, $n:literal, $conv:expr) => {{
+            for (d, r) in $dst[row0..].iter_mut().zip(rec.chunks_exact(stride)) {
+                let a = field::<$n>(r, off);
+                let v = if be {
+                    <$t>::from_be_bytes(a)
+                } else {
+                    <$t>::from_le_bytes(a)
+                };
+                *d = $conv(v);
             }
-        }
-        _ => {
-            return Err(Error::format(
-                path,
-                format!("column '{name}': unsupported type {kind:?}"),
-            ))
-        }
-    })
+        }};
+    }
+    let mut ok = true;
+    match (kind, out) {
+        (Kind::U(4), OutSlice::U32(d)) => fill!(d, u32, 4, |v| v),
+        (Kind::I(4), OutSlice::I32(d)) => fill!(d, i32, 4, |v| v),
+        (Kind::I(8), OutSlice::I64(d)) => fill!(d, i64, 8, |v| v),
+        (Kind::F(4), OutSlice::F32(d)) => fill!(d, f32, 4, |v| v),
+        (Kind::F(8), OutSlice::F64(d)) => fill!(d, f64, 8, |v| v),
+        (Kind::U(1), OutSlice::I32(d)) => fill!(d, u8, 1, i32::from),
+        (Kind::I(1), OutSlice::I32(d)) => fill!(d, i8, 1, i32::from),
+        (Kind::U(2), OutSlice::I32(d)) => fill!(d, u16, 2, i32::from),
+        (Kind::I(2), OutSlice::I32(d)) => fill!(d, i16, 2, i32::from),
+        (Kind::U(8), OutSlice::I64(d)) => fill!(d, u64, 8, |v: u64| {
+            ok &= v <= i64::MAX as u64;
+            v as i64
+        }),
+        // output_for pairs every kind with its column type.
+        _ => ok = false,
+    }
+    ok
 }
 
 /// Read a Picasso `.hdf5` and its `.yaml` (see the module documentation).
@@ -214,6 +237,56 @@ pub(crate) fn read(path: &Path, pixel_nm: Option<f64>) -> Result<(Locs, LoadRepo
     let mut report = LoadReport::default();
     // The file itself first, so a missing file is reported as such.
     std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    let file = H5File::open(path).map_err(|e| h5err(path, "cannot open as HDF5", e))?;
+    let ds = file
+        .dataset("locs")
+        .map_err(|e| h5err(path, "no dataset 'locs' (not a Picasso localization file?)", e))?;
+    let shape = ds.shape();
+    if shape.len() != 1 {
+        return Err(Error::format(
+            path,
+            format!("'locs' must be 1-D, has shape {shape:?}"),
+        ));
+    }
+    let n = shape[0];
+    let dt = ds.datatype().map_err(|e| h5err(path, "'locs' datatype", e))?;
+    let (stride, members) = match dt {
+        DatatypeMessage::Compound { size, members } => (size as usize, members),
+        other => {
+            return Err(Error::format(
+                path,
+                format!(
+                    "'locs' must be a compound (record) dataset, found {}",
+                    describe(&other)
+                ),
+            ))
+        }
+    };
+    let bytes = if n == 0 {
+        Vec::new()
+    } else {
+        ds.read_raw_bytes()
+            .map_err(|e| h5err(path, "reading 'locs'", e))?
+    };
+    if bytes.len() != n * stride {
+        return Err(Error::format(
+            path,
+            format!(
+                "'locs' holds {} bytes, expected {n} records of {stride} bytes",
+                bytes.len()
+            ),
+        ));
+    }
+    let names: Vec<String> = members.iter().map(|m| m.name.clone()).collect();
+    for req in ["frame", "x", "y"] {
+        if !names.iter().any(|m| m == req) {
+            return Err(Error::format(
+                path,
+                format!("'locs' has no '{req}' field; fields: {}", names.join(", ")),
+            ));
+        }
+    }
+    // The pixel size: option, else YAML.
     let ypath = yaml_path(path);
     let info = match std::fs::read_to_string(&ypath) {
         Ok(text) => parse_yaml(&text, &ypath)?,
@@ -246,76 +319,85 @@ pub(crate) fn read(path: &Path, pixel_nm: Option<f64>) -> Result<(Locs, LoadRepo
         )),
     };
 
-    let file = H5File::open(path).map_err(|e| h5err(path, "cannot open as HDF5", e))?;
-    let ds = file
-        .dataset("locs")
-        .map_err(|e| h5err(path, "no dataset 'locs' (not a Picasso localization file?)", e))?;
-    let shape = ds.shape();
-    if shape.len() != 1 {
-        return Err(Error::format(
-            path,
-            format!("'locs' must be 1-D, has shape {shape:?}"),
-        ));
-    }
-    let n = shape[0];
-    let dt = ds.datatype().map_err(|e| h5err(path, "'locs' datatype", e))?;
-    let (stride, members) = match dt {
-        DatatypeMessage::Compound { size, members } => (size as usize, members),
-        other => {
+    // Decode block by block of rows (a block stays in cache while each of
+    // its fields is read), then convert pixel columns to nm.
+    let mut fields = Vec::with_capacity(members.len());
+    for m in &members {
+        let (kind, be) = member_kind(&m.datatype).ok_or_else(|| {
+            Error::format(
+                path,
+                format!(
+                    "field '{}' has an unsupported type {}",
+                    m.name,
+                    describe(&m.datatype)
+                ),
+            )
+        })?;
+        let size = match kind {
+            Kind::U(s) | Kind::I(s) | Kind::F(s) => s as usize,
+        };
+        let off = m.offset as usize;
+        if off + size > stride {
             return Err(Error::format(
                 path,
-                format!("'locs' must be a compound (record) dataset, found {other:?}"),
-            ))
-        }
-    };
-    let bytes = if n == 0 {
-        Vec::new()
-    } else {
-        ds.read_raw_bytes()
-            .map_err(|e| h5err(path, "reading 'locs'", e))?
-    };
-    if bytes.len() != n * stride {
-        return Err(Error::format(
-            path,
-            format!(
-                "'locs' holds {} bytes, expected {n} records of {stride} bytes",
-                bytes.len()
-            ),
-        ));
-    }
-    let names: Vec<String> = members.iter().map(|m| m.name.clone()).collect();
-    for req in ["frame", "x", "y"] {
-        if !names.iter().any(|m| m == req) {
-            return Err(Error::format(
-                path,
-                format!("'locs' has no '{req}' field; fields: {}", names.join(", ")),
+                format!("field '{}' lies beyond the record", m.name),
             ));
         }
+        fields.push((kind, be, off, output_for(kind, n)));
     }
-    // Decode each field (in parallel: one column per task).
-    let decoded: Vec<Result<(String, ColumnData, Option<String>)>> = members
-        .par_iter()
-        .map(|m| {
-            let (kind, be) = member_kind(&m.datatype).ok_or_else(|| {
-                Error::format(
-                    path,
-                    format!("field '{}' has an unsupported type {:?}", m.name, m.datatype),
-                )
-            })?;
-            let size = match kind {
-                Kind::U(s) | Kind::I(s) | Kind::F(s) => s as usize,
-            };
-            let off = m.offset as usize;
-            if off + size > stride {
-                return Err(Error::format(
-                    path,
-                    format!("field '{}' lies beyond the record", m.name),
-                ));
+    // Rows are split into runs decoded in parallel; within a run, blocks of
+    // BLOCK rows are decoded field by field.
+    const BLOCK: usize = 2048;
+    const RUN: usize = 32 * BLOCK;
+    let layout: Vec<(Kind, bool, usize)> = fields.iter().map(|f| (f.0, f.1, f.2)).collect();
+    let mut per_run: Vec<Vec<OutSlice<'_>>> = (0..n.div_ceil(RUN)).map(|_| Vec::new()).collect();
+    for f in fields.iter_mut() {
+        for (r, sl) in runs(&mut f.3, RUN).into_iter().enumerate() {
+            per_run[r].push(sl);
+        }
+    }
+    let oks: Vec<Vec<bool>> = per_run
+        .into_par_iter()
+        .enumerate()
+        .map(|(r, mut outs)| {
+            let rec = &bytes[r * RUN * stride..((r + 1) * RUN).min(n) * stride];
+            let mut ok = vec![true; layout.len()];
+            for (b, block) in rec.chunks(BLOCK * stride.max(1)).enumerate() {
+                for (((kind, be, off), out), ok) in layout.iter().zip(outs.iter_mut()).zip(ok.iter_mut()) {
+                    *ok &= decode_into(block, stride, *off, *kind, *be, out, b * BLOCK);
+                }
             }
-            let (data, warn) = decode(&bytes, stride, off, kind, be, &m.name, path)?;
-            Ok((m.name.clone(), convert_units(&m.name, data, p), warn))
+            ok
         })
         .collect();
+    let ok: Vec<bool> = (0..layout.len()).map(|k| oks.iter().all(|o| o[k])).collect();
+    let mut decoded = Vec::with_capacity(fields.len());
+    for ((m, (kind, _, _, data)), ok) in members.iter().zip(fields).zip(ok) {
+        if !ok {
+            return Err(Error::format(
+                path,
+                format!("column '{}': u8 values beyond the i8 range", m.name),
+            ));
+        }
+        let warn = match kind {
+            Kind::U(8) => Some(format!("column '{}': u8 stored as i8", m.name)),
+            Kind::U(1) | Kind::I(1) | Kind::U(2) | Kind::I(2) => {
+                let name = match kind {
+                    Kind::U(1) => "u1",
+                    Kind::I(1) => "i1",
+                    Kind::U(2) => "u2",
+                    _ => "i2",
+                };
+                Some(format!("column '{}': {name} widened to i4", m.name))
+            }
+            _ => None,
+        };
+        decoded.push(Ok::<_, Error>((
+            m.name.clone(),
+            convert_units(&m.name, data, p),
+            warn,
+        )));
+    }
     let mut frame = None;
     let mut x = None;
     let mut y = None;
@@ -411,7 +493,7 @@ fn scatter(buf: &mut [u8], stride: usize, off: usize, data: &ColumnData, p: Opti
         };
     }
     match (data, p) {
-        (ColumnData::F32(v), Some(p)) => put!(v.iter().map(|&a| (a as f64 / p) as f32)),
+        (ColumnData::F32(v), Some(p)) => put!(v.iter().map(|&a| nm_to_px_f32(a, p))),
         (ColumnData::F64(v), Some(p)) => put!(v.iter().map(|&a| a / p)),
         (ColumnData::U32(v), _) => put!(v.iter()),
         (ColumnData::I32(v), _) => put!(v.iter()),
@@ -513,14 +595,16 @@ fn key(s: &str) -> Yaml {
     Yaml::String(s.to_string())
 }
 
-/// A length in whole camera pixels when it is one (within rounding), else as a float.
+/// A length in whole camera pixels (rounded up unless within rounding of an
+/// integer), as Picasso's readers expect an integer `Width`/`Height`.
 fn px_value(nm: f64, p: f64) -> Yaml {
     let v = nm / p;
-    if (v - v.round()).abs() < 1e-6 {
-        Yaml::Integer(v.round() as i64)
+    let px = if (v - v.round()).abs() < 1e-6 {
+        v.round()
     } else {
-        Yaml::Real(format!("{v:?}"))
-    }
+        v.ceil()
+    };
+    Yaml::Integer(px.max(0.0).min(i64::MAX as f64) as i64)
 }
 
 fn number(v: f64) -> Yaml {
@@ -800,8 +884,10 @@ mod tests {
                 ("x".into(), DatatypeMessage::f32_type(), 4),
                 ("y".into(), DatatypeMessage::f64_type(), 8),
                 ("id".into(), DatatypeMessage::i64_type(), 16),
+                ("small".into(), DatatypeMessage::u16_type(), 24),
+                ("count".into(), DatatypeMessage::u64_type(), 26),
             ],
-            total_size: 24,
+            total_size: 34,
         };
         let mut bytes = Vec::new();
         for i in 0..n {
@@ -809,6 +895,8 @@ mod tests {
             bytes.extend_from_slice(&(i as f32 * 0.5).to_le_bytes());
             bytes.extend_from_slice(&(i as f64 * 0.25).to_le_bytes());
             bytes.extend_from_slice(&(-(i as i64)).to_le_bytes());
+            bytes.extend_from_slice(&(65535 - i as u16).to_le_bytes());
+            bytes.extend_from_slice(&(i as u64 * 3).to_le_bytes());
         }
         {
             let f = H5File::create(&path).unwrap();
@@ -824,8 +912,15 @@ mod tests {
             drop(ds);
             f.close().unwrap();
         }
-        let (l, _) = Locs::load(&path, Some(100.0), None).unwrap();
+        let (l, rep) = Locs::load(&path, Some(100.0), None).unwrap();
         assert_eq!(l.len(), n);
+        // u2 widened to i4, u8 stored as i8, both reported.
+        assert_eq!(l.extra("small").unwrap().data.dtype(), "i4");
+        assert_eq!(l.column("small").unwrap()[1], 65534.0);
+        assert_eq!(l.extra("count").unwrap().data.dtype(), "i8");
+        assert_eq!(l.column("count").unwrap()[4999], 14997.0);
+        assert_eq!(rep.warnings.len(), 2, "{:?}", rep.warnings);
+        assert!(rep.warnings[0].contains("u2 widened"), "{:?}", rep.warnings);
         assert_eq!(l.frame()[4999], 499);
         assert_eq!(l.x()[3], 150.0);
         assert_eq!(l.y()[4], 100.0);
@@ -849,11 +944,16 @@ mod tests {
         std::fs::write(&p, "hello, I am not HDF5").unwrap();
         let e = Locs::load(&p, Some(100.0), None).unwrap_err().to_string();
         assert!(e.contains("text.hdf5") && e.contains("HDF5"), "{e}");
-        // No YAML and no pixel size.
         let e = Locs::load(&p, None, None).unwrap_err().to_string();
-        assert!(e.contains("pixel_nm"), "{e}");
-        // YAML without Pixelsize.
+        assert!(e.contains("HDF5"), "{e}");
+        // No YAML and no pixel size.
         let src = shared("picasso/testdata_locs.hdf5");
+        let lone = dir.path().join("lone.hdf5");
+        std::fs::copy(&src, &lone).unwrap();
+        let e = Locs::load(&lone, None, None).unwrap_err().to_string();
+        assert!(e.contains("lone.yaml") && e.contains("pixel_nm"), "{e}");
+        assert_eq!(Locs::load(&lone, Some(100.0), None).unwrap().0.len(), 564);
+        // YAML without Pixelsize.
         let q = dir.path().join("q.hdf5");
         std::fs::copy(&src, &q).unwrap();
         std::fs::write(yaml_path(&q), "Camera.Pixelsize: 160\nWidth: 32\n").unwrap();
@@ -894,6 +994,16 @@ mod tests {
         }
         let e = Locs::load(&s, Some(100.0), None).unwrap_err().to_string();
         assert!(e.contains("'locs'"), "{e}");
+        let t = dir.path().join("t.hdf5");
+        {
+            let f = H5File::create(&t).unwrap();
+            let ds = f.new_dataset::<f32>().shape([3]).create("locs").unwrap();
+            ds.write_raw(&[1.0f32, 2.0, 3.0]).unwrap();
+            drop(ds);
+            f.close().unwrap();
+        }
+        let e = Locs::load(&t, Some(100.0), None).unwrap_err().to_string();
+        assert!(e.contains("compound") && e.contains("found f4"), "{e}");
         // Saving without a pixel size.
         let l = Locs::new(vec![0], vec![1.0], vec![1.0], Metadata::default()).unwrap();
         let e = l.save(dir.path().join("n.hdf5")).unwrap_err().to_string();
@@ -930,6 +1040,21 @@ mod tests {
         assert_eq!(info.pixel_nm, Some(130.5));
         assert_eq!(info.width_px, Some(20.0));
         assert_eq!(info.frames, Some(7.0));
+        // Width/Height are whole pixels, rounded up.
+        let meta = Metadata {
+            pixel_nm: Some(100.0),
+            width_nm: 1001.0,
+            height_nm: 300.0,
+            ..Default::default()
+        };
+        let l = Locs::new(vec![0], vec![1.0], vec![1.0], meta).unwrap();
+        let y = yaml_text(&l, 100.0).unwrap();
+        let info = parse_yaml(&y, Path::new("t.yaml")).unwrap();
+        assert_eq!(
+            (info.width_px, info.height_px, info.pixel_nm),
+            (Some(11.0), Some(3.0), Some(100.0))
+        );
+        assert!(y.contains("Width: 11\n"), "{y}");
         assert!(parse_yaml("a: [1, 2\n", Path::new("bad.yaml"))
             .unwrap_err()
             .to_string()

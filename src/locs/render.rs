@@ -30,6 +30,20 @@ pub enum RenderOrigin {
     Data,
 }
 
+impl RenderOrigin {
+    /// Parse `"grid"` or `"data"`.
+    pub fn from_name(name: &str) -> Result<RenderOrigin> {
+        match name {
+            "grid" => Ok(RenderOrigin::Grid),
+            "data" => Ok(RenderOrigin::Data),
+            _ => Err(Error::arg(
+                "origin",
+                format!("unknown origin '{name}'; expected \"grid\" or \"data\""),
+            )),
+        }
+    }
+}
+
 /// Options of [`Locs::render`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct RenderOptions {
@@ -336,6 +350,11 @@ mod tests {
 
     #[test]
     fn bad_options() {
+        assert_eq!(RenderOrigin::from_name("data").unwrap(), RenderOrigin::Data);
+        assert!(RenderOrigin::from_name("min")
+            .unwrap_err()
+            .to_string()
+            .contains("grid"));
         let l = locs(vec![1.0], vec![1.0], 10.0, 10.0);
         for p in [0.0, -1.0, f64::NAN] {
             assert!(l

@@ -152,6 +152,28 @@ impl SimOptions {
                 "field of view too large (over 100 000 camera pixels)",
             ));
         }
+        // Guard against memory blow-ups from typos: filament steps, epitopes, localizations.
+        let n_fil = self.paths.as_ref().map_or(self.filaments, Vec::len) as f64;
+        if self.paths.is_none() && n_fil * self.size_nm / 10.0 > 1e8 {
+            return Err(Error::arg(
+                "filaments",
+                "filaments × size_nm is too large (over 10^9 nm of filament)",
+            ));
+        }
+        if let Some(m) = self.locs_per_epitope {
+            if m > 1e6 {
+                return Err(Error::arg(
+                    "locs_per_epitope",
+                    format!("{m} is too large (at most 10^6)"),
+                ));
+            }
+        }
+        if self.n_locs > 500_000_000 {
+            return Err(Error::arg(
+                "n_locs",
+                format!("{} is too large (at most 5·10^8)", self.n_locs),
+            ));
+        }
         if let Some(paths) = &self.paths {
             for (i, p) in paths.iter().enumerate() {
                 if p.len() < 2 || p.iter().any(|(x, y)| !x.is_finite() || !y.is_finite()) {
@@ -282,6 +304,12 @@ pub fn simulate_microtubules(opt: &SimOptions) -> Result<Simulation> {
             .collect();
         let total: f64 = seg.iter().sum();
         let mean = opt.label_density_per_um * total / 1000.0;
+        if mean > 5e7 {
+            return Err(Error::arg(
+                "label_density_per_um",
+                format!("{mean:.3e} epitopes expected on one filament: too many (at most 5·10^7)"),
+            ));
+        }
         let count = if mean > 0.0 {
             Poisson::new(mean)
                 .map_err(|e| Error::Numeric(format!("epitope count: {e}")))?
@@ -329,6 +357,15 @@ pub fn simulate_microtubules(opt: &SimOptions) -> Result<Simulation> {
         None if epitopes.is_empty() => 0.0,
         None => opt.n_locs as f64 / epitopes.len() as f64,
     };
+    if per_epitope * epitopes.len() as f64 > 5e8 {
+        return Err(Error::arg(
+            "locs_per_epitope",
+            format!(
+                "{:.3e} localizations expected: too many (at most 5·10^8)",
+                per_epitope * epitopes.len() as f64
+            ),
+        ));
+    }
     let blink = if per_epitope > 0.0 {
         Some(Poisson::new(per_epitope).map_err(|e| Error::Numeric(format!("blinking: {e}")))?)
     } else {
@@ -340,7 +377,10 @@ pub fn simulate_microtubules(opt: &SimOptions) -> Result<Simulation> {
     let cap = (per_epitope * epitopes.len() as f64 * 1.05) as usize + 16;
     let mut rows: Vec<[f32; 11]> = Vec::with_capacity(cap);
     let mut frames: Vec<u32> = Vec::with_capacity(cap);
-    for &(ex, ey) in &epitopes {
+    for (e, &(ex, ey)) in epitopes.iter().enumerate() {
+        if e % 4096 == 0 {
+            crate::interrupt::check()?;
+        }
         let k = blink.map_or(0, |d| d.sample(&mut rng) as usize);
         for _ in 0..k {
             let frame = rng.random_range(0..opt.frames);
