@@ -73,7 +73,8 @@ fn simulated_scene_round_trip() {
     let (back, _) = Locs::load(&p, None, None).unwrap();
     assert_eq!(back.len(), sim.locs.len());
     assert_eq!(back.pixel_nm(), Some(108.0));
-    assert_eq!((back.width_nm(), back.height_nm()), (10_000.0, 10_000.0));
+    // Picasso stores the field of view in whole camera pixels: ceil(10000 / 108) = 93.
+    assert_eq!((back.width_nm(), back.height_nm()), (93.0 * 108.0, 93.0 * 108.0));
     assert_eq!(back.columns(), sim.locs.columns());
     let truth = sim.truth(20.0).unwrap();
     assert_eq!((truth.width(), truth.height()), (500, 500));
