@@ -39,9 +39,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     if pos.len() != 2 {
-        return Err("usage: bench_akde IN.npy OUT.npy [--window K] [--scale C] [--border clip|skip] \
+        return Err(
+            "usage: bench_akde IN.npy OUT.npy [--window K] [--scale C] [--border clip|skip] \
                     [--repeat N] [--gaussian SIGMA_PX]"
-            .into());
+                .into(),
+        );
     }
     let img: Array2<f32> = if pos[0].ends_with(".png") {
         read_png_gray(&pos[0])?

@@ -76,7 +76,7 @@ impl Kernel1d {
 ///
 /// Example: `gaussian(img.view(), 2.0)?` blurs with σ = 2 px (radius 8).
 pub fn gaussian(img: ArrayView2<f32>, sigma_px: f64) -> Result<Array2<f32>> {
-    if !(sigma_px >= 0.0) || sigma_px > MAX_SIGMA_PX {
+    if !(0.0..=MAX_SIGMA_PX).contains(&sigma_px) {
         return Err(Error::arg(
             "sigma_px",
             format!("must be a number in [0, {MAX_SIGMA_PX:e}] pixels, got {sigma_px}"),
@@ -139,7 +139,10 @@ fn filter_axis0(img: ArrayView2<f32>, k: &Kernel1d) -> Result<Array2<f32>> {
 fn add_scaled(acc: &mut [f64], row: ndarray::ArrayView1<f32>, wd: f64) {
     match row.as_slice() {
         Some(s) => acc.iter_mut().zip(s).for_each(|(a, &v)| *a += wd * v as f64),
-        None => acc.iter_mut().zip(row.iter()).for_each(|(a, &v)| *a += wd * v as f64),
+        None => acc
+            .iter_mut()
+            .zip(row.iter())
+            .for_each(|(a, &v)| *a += wd * v as f64),
     }
 }
 
@@ -208,7 +211,9 @@ mod tests {
     fn direct(img: &Array2<f32>, sigma: f64) -> Array2<f64> {
         let (h, w) = img.dim();
         let r = (4.0 * sigma + 0.5) as i64;
-        let wts: Vec<f64> = (-r..=r).map(|d| (-(d * d) as f64 / (2.0 * sigma * sigma)).exp()).collect();
+        let wts: Vec<f64> = (-r..=r)
+            .map(|d| (-(d * d) as f64 / (2.0 * sigma * sigma)).exp())
+            .collect();
         let sum: f64 = wts.iter().sum();
         let wts: Vec<f64> = wts.iter().map(|v| v / sum).collect();
         let mut out = Array2::<f64>::zeros((h, w));
@@ -231,12 +236,21 @@ mod tests {
     fn test_image(h: usize, w: usize, seed: u64) -> Array2<f32> {
         use rand::{Rng, SeedableRng};
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-        Array2::from_shape_fn((h, w), |_| if rng.random::<f32>() < 0.3 { rng.random_range(0.0..10.0) } else { 0.0 })
+        Array2::from_shape_fn((h, w), |_| {
+            if rng.random::<f32>() < 0.3 {
+                rng.random_range(0.0..10.0)
+            } else {
+                0.0
+            }
+        })
     }
 
     fn max_rel_err(a: &Array2<f32>, b: &Array2<f64>) -> f64 {
         let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        a.iter().zip(b.iter()).fold(0.0f64, |m, (x, y)| m.max((*x as f64 - y).abs())) / scale
+        a.iter()
+            .zip(b.iter())
+            .fold(0.0f64, |m, (x, y)| m.max((*x as f64 - y).abs()))
+            / scale
     }
 
     #[test]
@@ -268,9 +282,30 @@ mod tests {
         let expected = array![
             [0.05245429, 0.23449442, 0.38987714, 0.27604482, 0.26300448, 0.49366987],
             [0.09266442, 0.3903737, 0.64506257, 0.4145411, 0.18300825, 0.21874079],
-            [0.13471112, 0.27593666, 0.42253196, 0.2864308, 0.099145986, 0.051780533],
-            [0.43296623, 0.24366203, 0.1696409, 0.13484679, 0.061379194, 0.014920401],
-            [0.9800147, 0.43124375, 0.11826563, 0.058950983, 0.030459657, 0.006704332]
+            [
+                0.13471112,
+                0.27593666,
+                0.42253196,
+                0.2864308,
+                0.099145986,
+                0.051780533
+            ],
+            [
+                0.43296623,
+                0.24366203,
+                0.1696409,
+                0.13484679,
+                0.061379194,
+                0.014920401
+            ],
+            [
+                0.9800147,
+                0.43124375,
+                0.11826563,
+                0.058950983,
+                0.030459657,
+                0.006704332
+            ]
         ];
         let got = gaussian(a.view(), 1.0).unwrap();
         for (g, e) in got.iter().zip(expected.iter()) {
@@ -300,6 +335,9 @@ mod tests {
             assert!(e.starts_with("sigma_px"), "{e}");
         }
         let empty = Array2::<f32>::zeros((0, 5));
-        assert!(gaussian(empty.view(), 1.0).unwrap_err().to_string().starts_with("img"));
+        assert!(gaussian(empty.view(), 1.0)
+            .unwrap_err()
+            .to_string()
+            .starts_with("img"));
     }
 }
