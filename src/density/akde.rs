@@ -526,16 +526,34 @@ fn band_impl<const F: bool>(ctx: &Ctx, r0: usize, r1: usize) -> Result<Band> {
     let mut line = vec![0.0f64; w + 2 * s];
     for rr in ar0..ar1 {
         let row = &img[rr * w..(rr + 1) * w];
-        if row.iter().all(|&v| v == 0.0) {
+        let nnz = row.iter().filter(|&&v| v != 0.0).count();
+        if nnz == 0 {
             continue;
-        }
-        for (l, &v) in line[s..s + w].iter_mut().zip(row) {
-            *l = v as f64;
         }
         let off = (rr - ar0) * w;
         let o0 = &mut a0[off..off + w];
         let o1 = &mut a1[off..off + w];
         let o2 = &mut a2[off..off + w];
+        if 4 * nnz < w {
+            // Sparse row: add each non-zero pixel to the windows that hold it
+            // (x = its offset from the window centre c).
+            for (cc, &v) in row.iter().enumerate() {
+                if v == 0.0 {
+                    continue;
+                }
+                let v = v as f64;
+                for c in cc.saturating_sub(s)..(cc + s + 1).min(w) {
+                    let x = cc as f64 - c as f64;
+                    o0[c] += v;
+                    o1[c] += x * v;
+                    o2[c] += x * x * v;
+                }
+            }
+            continue;
+        }
+        for (l, &v) in line[s..s + w].iter_mut().zip(row) {
+            *l = v as f64;
+        }
         for dj in 0..k {
             let x = dj as f64 - s as f64;
             let x2 = x * x;
@@ -580,43 +598,72 @@ fn band_impl<const F: bool>(ctx: &Ctx, r0: usize, r1: usize) -> Result<Band> {
             (0, w)
         };
         let row = &img[r * w..(r + 1) * w];
-        if c_lo >= c_hi || row[c_lo..c_hi].iter().all(|&v| v == 0.0) {
+        if c_lo >= c_hi {
             continue;
         }
-        for v in [&mut m0, &mut mx, &mut my, &mut mxx, &mut mxy, &mut myy] {
-            v.iter_mut().for_each(|x| *x = 0.0);
+        let n_src = row[c_lo..c_hi].iter().filter(|&&v| v != 0.0).count();
+        if n_src == 0 {
+            continue;
         }
         let rr_lo = r.saturating_sub(s);
         let rr_hi = (r + s).min(h - 1);
-        for rr in rr_lo..=rr_hi {
-            // y = s − i with i = rr − r + s: y = r − rr (up is positive).
-            let y = r as f64 - rr as f64;
-            let y2 = y * y;
-            let off = (rr - ar0) * w;
-            let (s0, s1, s2) = (&a0[off..off + w], &a1[off..off + w], &a2[off..off + w]);
-            for c in 0..w {
-                let (v0, v1) = (s0[c], s1[c]);
-                m0[c] += v0;
-                mx[c] += v1;
-                mxx[c] += s2[c];
-                my[c] += y * v0;
-                myy[c] += y2 * v0;
-                mxy[c] += y * v1;
+        if 4 * n_src < w {
+            // Few sources: their moments one by one.
+            for c in c_lo..c_hi {
+                if row[c] == 0.0 {
+                    continue;
+                }
+                let mut m = Moments::default();
+                for rr in rr_lo..=rr_hi {
+                    let y = r as f64 - rr as f64;
+                    let i = (rr - ar0) * w + c;
+                    let (v0, v1) = (a0[i], a1[i]);
+                    m.m0 += v0;
+                    m.mx += v1;
+                    m.mxx += a2[i];
+                    m.my += y * v0;
+                    m.myy += y * y * v0;
+                    m.mxy += y * v1;
+                }
+                let p = kernel_params(&m, sf, ctx.scale, ctx.iso);
+                p_ha[c] = p.ha;
+                p_beta[c] = p.beta;
+                p_hd[c] = p.hd;
             }
-        }
-        for c in 0..w {
-            let m = Moments {
-                m0: m0[c],
-                mx: mx[c],
-                my: my[c],
-                mxx: mxx[c],
-                mxy: mxy[c],
-                myy: myy[c],
-            };
-            let p = kernel_params(&m, sf, ctx.scale, ctx.iso);
-            p_ha[c] = p.ha;
-            p_beta[c] = p.beta;
-            p_hd[c] = p.hd;
+        } else {
+            for v in [&mut m0, &mut mx, &mut my, &mut mxx, &mut mxy, &mut myy] {
+                v.iter_mut().for_each(|x| *x = 0.0);
+            }
+            for rr in rr_lo..=rr_hi {
+                // y = s − i with i = rr − r + s: y = r − rr (up is positive).
+                let y = r as f64 - rr as f64;
+                let y2 = y * y;
+                let off = (rr - ar0) * w;
+                let (s0, s1, s2) = (&a0[off..off + w], &a1[off..off + w], &a2[off..off + w]);
+                for c in 0..w {
+                    let (v0, v1) = (s0[c], s1[c]);
+                    m0[c] += v0;
+                    mx[c] += v1;
+                    mxx[c] += s2[c];
+                    my[c] += y * v0;
+                    myy[c] += y2 * v0;
+                    mxy[c] += y * v1;
+                }
+            }
+            for c in 0..w {
+                let m = Moments {
+                    m0: m0[c],
+                    mx: mx[c],
+                    my: my[c],
+                    mxx: mxx[c],
+                    mxy: mxy[c],
+                    myy: myy[c],
+                };
+                let p = kernel_params(&m, sf, ctx.scale, ctx.iso);
+                p_ha[c] = p.ha;
+                p_beta[c] = p.beta;
+                p_hd[c] = p.hd;
+            }
         }
         for c in c_lo..c_hi {
             let val = row[c];
@@ -1103,5 +1150,20 @@ mod tests {
             pool.install(|| akde(img.view(), &o).unwrap())
         };
         assert_eq!(run(1), run(3));
+    }
+
+    #[test]
+    fn mixed_sparse_and_dense_rows_match_direct() {
+        // Rows 12..30 dense (moments for the whole row), the rest sparse
+        // (moments per source): both paths and their seams against the direct version.
+        let mut img = sparse_image(60, 64, 0.03, 41);
+        let dense = sparse_image(60, 64, 0.7, 42);
+        img.slice_mut(ndarray::s![12..30, ..])
+            .assign(&dense.slice(ndarray::s![12..30, ..]));
+        for border in [Border::Clip, Border::Skip] {
+            let fast = akde(img.view(), &opts(9, 1.2, border)).unwrap();
+            let slow = akde_direct(&img, 9, 1.2, border);
+            assert!(rel_err(&fast, &slow) < 1e-5, "{border:?}");
+        }
     }
 }
