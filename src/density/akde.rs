@@ -584,9 +584,13 @@ fn band_impl<const F: bool>(ctx: &Ctx, r0: usize, r1: usize) -> Result<Band> {
     let mut half = vec![0.0f32; ctx.half_x.len()];
     let mut kbuf = vec![0.0f32; n_full];
     let sf = s as f64;
+    // Poll for Ctrl-C every ~4·10⁶ units of work (pixels of moments, kernel values).
+    let mut work = 0usize;
     for r in r0..r1 {
-        if (r - r0) % 16 == 15 {
+        work += w * k;
+        if work > 1 << 22 {
             crate::interrupt::check()?;
+            work = 0;
         }
         let inner_row = r >= s && r + s < h;
         if ctx.skip && !inner_row {
@@ -669,6 +673,11 @@ fn band_impl<const F: bool>(ctx: &Ctx, r0: usize, r1: usize) -> Result<Band> {
             let val = row[c];
             if val == 0.0 {
                 continue;
+            }
+            work += n_full;
+            if work > 1 << 22 {
+                crate::interrupt::check()?;
+                work = 0;
             }
             let p = KernelParams {
                 ha: p_ha[c],
