@@ -10,9 +10,8 @@
 //! - [`threshold`]: set values below a threshold to 0 (the paper removed
 //!   isolated localizations with `img[img < 2] = 0` before the AKDE).
 
+pub mod akde;
 pub mod gaussian;
 
-pub use gaussian::gaussian;
-pub mod akde;
-
 pub use akde::{akde, akde_kernel, threshold, AkdeOptions, Border};
+pub use gaussian::gaussian;
