@@ -1297,4 +1297,20 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn tiny_images() {
+        for &(h, w) in &[(1usize, 1usize), (1, 7), (9, 1), (2, 3), (4, 4)] {
+            let img = Array2::from_shape_fn((h, w), |(r, c)| (1 + (r * 3 + c) % 4) as f32);
+            for k in [3, 11] {
+                let clip = akde(img.view(), &opts(k, 1.0, Border::Clip)).unwrap();
+                let slow = akde_direct(&img, k, 1.0, Border::Clip);
+                assert!(rel_err(&clip, &slow) < 1e-5, "{h}x{w} k {k}");
+                assert!((clip.sum() - img.sum()).abs() < 1e-4 * img.sum(), "{h}x{w} k {k}: mass");
+                let skip = akde(img.view(), &opts(k, 1.0, Border::Skip)).unwrap();
+                let slow = akde_direct(&img, k, 1.0, Border::Skip);
+                assert!(skip.iter().zip(slow.iter()).all(|(a, b)| (*a as f64 - b).abs() < 1e-5), "{h}x{w}");
+            }
+        }
+    }
 }
