@@ -11,6 +11,11 @@ use locus::density::{akde, gaussian, AkdeOptions, Border};
 use ndarray::Array2;
 use std::time::Instant;
 
+// As the locus binary is expected to (mimalloc is a dependency): freed band
+// buffers are reused instead of being returned to the OS and faulted in again.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     if let Err(e) = run() {
         eprintln!("bench_akde: {e}");
