@@ -1306,10 +1306,18 @@ mod tests {
                 let clip = akde(img.view(), &opts(k, 1.0, Border::Clip)).unwrap();
                 let slow = akde_direct(&img, k, 1.0, Border::Clip);
                 assert!(rel_err(&clip, &slow) < 1e-5, "{h}x{w} k {k}");
-                assert!((clip.sum() - img.sum()).abs() < 1e-4 * img.sum(), "{h}x{w} k {k}: mass");
+                assert!(
+                    (clip.sum() - img.sum()).abs() < 1e-4 * img.sum(),
+                    "{h}x{w} k {k}: mass"
+                );
                 let skip = akde(img.view(), &opts(k, 1.0, Border::Skip)).unwrap();
                 let slow = akde_direct(&img, k, 1.0, Border::Skip);
-                assert!(skip.iter().zip(slow.iter()).all(|(a, b)| (*a as f64 - b).abs() < 1e-5), "{h}x{w}");
+                assert!(
+                    skip.iter()
+                        .zip(slow.iter())
+                        .all(|(a, b)| (*a as f64 - b).abs() < 1e-5),
+                    "{h}x{w}"
+                );
             }
         }
     }
