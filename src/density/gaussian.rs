@@ -76,7 +76,7 @@ impl Kernel1d {
 ///
 /// Example: `gaussian(img.view(), 2.0)?` blurs with σ = 2 px (radius 8).
 pub fn gaussian(img: ArrayView2<f32>, sigma_px: f64) -> Result<Array2<f32>> {
-    if !(sigma_px >= 0.0) || sigma_px > MAX_SIGMA_PX {
+    if !(0.0..=MAX_SIGMA_PX).contains(&sigma_px) {
         return Err(Error::arg(
             "sigma_px",
             format!("must be a number in [0, {MAX_SIGMA_PX:e}] pixels, got {sigma_px}"),

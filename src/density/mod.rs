@@ -5,13 +5,13 @@
 //!   (METHODS.md §3).
 //! - [`akde`]: the anisotropic adaptive kernel density estimate of the paper
 //!   (eqs. 3–5; METHODS.md §4), with the paper code's border behaviour as
-//!   [`Border::Skip`] and a mass-conserving [`Border::Clip`] (default).
+//!   [`Border::Skip`] and a mass-conserving [`Border::Clip`] (default);
+//!   [`akde_kernel`] returns the kernel one pixel would be spread with.
 //! - [`threshold`]: set values below a threshold to 0 (the paper removed
 //!   isolated localizations with `img[img < 2] = 0` before the AKDE).
 
+pub mod akde;
 pub mod gaussian;
 
-pub use gaussian::gaussian;
-pub mod akde;
-
 pub use akde::{akde, akde_kernel, threshold, AkdeOptions, Border};
+pub use gaussian::gaussian;
