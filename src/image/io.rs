@@ -431,7 +431,8 @@ fn read_npy_2d(bytes: &[u8], path: &Path) -> Result<Array2<f32>> {
     ) -> std::result::Result<ArrayD<f32>, ReadNpyError> {
         ArrayD::<T>::read_npy(Cursor::new(bytes)).map(|a| a.mapv(conv))
     }
-    let attempts: [fn(&[u8]) -> std::result::Result<ArrayD<f32>, ReadNpyError>; 9] = [
+    type Attempt = fn(&[u8]) -> std::result::Result<ArrayD<f32>, ReadNpyError>;
+    let attempts: [Attempt; 9] = [
         |b| try_read::<f32>(b, |x| x),
         |b| try_read::<f64>(b, |x| x as f32),
         |b| try_read::<u8>(b, f32::from),
@@ -541,6 +542,35 @@ mod tests {
         assert_eq!(dec.get_tag_u32(Tag::ResolutionUnit).unwrap(), 1);
         assert_eq!(dec.get_tag_u32(Tag::BitsPerSample).unwrap(), 32);
         assert_eq!(dec.get_tag_u32(Tag::SampleFormat).unwrap(), 3); // IEEE float
+    }
+
+    #[test]
+    fn tiff_reads_fiji_micron_calibration() {
+        // What Fiji writes for a 10.7 nm pixel calibrated in µm.
+        let dir = tempfile::tempdir().unwrap();
+        for unit in ["micron", "\\u00B5m", "um"] {
+            let p = dir.path().join("fiji.tif");
+            {
+                let f = File::create(&p).unwrap();
+                let mut enc = TiffEncoder::new(f).unwrap();
+                let mut img = enc.new_image::<tiff::encoder::colortype::Gray16>(2, 1).unwrap();
+                let desc = format!("ImageJ=1.54f\nunit={unit}\n");
+                img.encoder()
+                    .write_tag(Tag::ImageDescription, desc.as_str())
+                    .unwrap();
+                img.resolution(
+                    ResolutionUnit::None,
+                    Rational {
+                        n: 1_000_000,
+                        d: 10_700,
+                    },
+                );
+                img.write_data(&[3, 4]).unwrap();
+            }
+            let back = load_image(&p).unwrap();
+            assert!((back.pixel_nm - 10.7).abs() < 1e-9, "{unit}: {}", back.pixel_nm);
+            assert_eq!(back.data, array![[3.0, 4.0]]);
+        }
     }
 
     #[test]

@@ -215,6 +215,13 @@ pub(crate) trait FigureDraw {
 /// Replace each raster's marker rectangle by an `<image>` holding the raster
 /// as an indexed-colour PNG (base64), drawn without smoothing.
 fn embed_rasters(mut svg: String, rasters: &[Raster]) -> Result<String> {
+    if rasters.is_empty() {
+        return Ok(svg);
+    }
+    // `xlink:href` is understood by SVG 1.1 and SVG 2 readers alike.
+    if let Some(at) = svg.find("xmlns=\"http://www.w3.org/2000/svg\"") {
+        svg.insert_str(at, "xmlns:xlink=\"http://www.w3.org/1999/xlink\" ");
+    }
     for (k, r) in rasters.iter().enumerate() {
         let RGBColor(a, b, c) = marker_color(k);
         let needle = format!("fill=\"#{a:02X}{b:02X}{c:02X}\"");
@@ -231,7 +238,7 @@ fn embed_rasters(mut svg: String, rasters: &[Raster]) -> Result<String> {
         let element = format!(
             "<image x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" preserveAspectRatio=\"none\" \
              style=\"image-rendering:pixelated;image-rendering:crisp-edges\" \
-             href=\"data:image/png;base64,{}\"/>",
+             xlink:href=\"data:image/png;base64,{}\"/>",
             base64(&png)
         );
         svg.replace_range(start..end, &element);
@@ -372,11 +379,12 @@ pub(crate) fn check_len(name: &str, what: &str, got: usize, want: usize) -> Resu
     Ok(())
 }
 
+/// Two dashes drawn at pixel offsets from a legend position.
+pub(crate) type Swatch<DB> =
+    plotters::element::ComposedElement<(i32, i32), DB, PathElement<(i32, i32)>, PathElement<(i32, i32)>>;
+
 /// A dashed legend sample, 20 px long, starting at `(x, y)`.
-pub(crate) fn dashed_swatch<DB: DrawingBackend>(
-    (x, y): (i32, i32),
-    style: ShapeStyle,
-) -> plotters::element::ComposedElement<(i32, i32), DB, PathElement<(i32, i32)>, PathElement<(i32, i32)>> {
+pub(crate) fn dashed_swatch<DB: DrawingBackend>((x, y): (i32, i32), style: ShapeStyle) -> Swatch<DB> {
     EmptyElement::at((x, y))
         + PathElement::new(vec![(0, 0), (8, 0)], style)
         + PathElement::new(vec![(12, 0), (20, 0)], style)
