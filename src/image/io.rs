@@ -357,7 +357,8 @@ pub fn load_png(path: impl AsRef<Path>) -> Result<Image> {
 
 fn decode_png<R: std::io::BufRead + Seek>(reader: R, path: &Path) -> Result<Image> {
     let perr = |e: png::DecodingError| Error::format(path, format!("not a readable PNG: {e}"));
-    let mut dec = png::Decoder::new(reader);
+    // Allow up to 2 GiB of decoded pixels (the default stops at 64 MiB).
+    let mut dec = png::Decoder::new_with_limits(reader, png::Limits { bytes: 1 << 31 });
     dec.set_transformations(png::Transformations::EXPAND);
     let mut rd = dec.read_info().map_err(perr)?;
     let size = rd

@@ -155,6 +155,9 @@ impl RasterSink {
 pub(crate) type DrawResult<T, DB> =
     std::result::Result<T, DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
+/// Largest figure side in pixels.
+pub(crate) const MAX_FIGURE_PX: u32 = 16384;
+
 /// Render a figure of `size` pixels to `path` (.svg or .png). `draw` is
 /// called once with the root area (white background already filled).
 pub(crate) fn render<F>(path: &Path, size: (u32, u32), draw: F) -> Result<()>
@@ -163,6 +166,15 @@ where
 {
     init_fonts();
     let format = format_of(path)?;
+    if !(16..=MAX_FIGURE_PX).contains(&size.0) || !(16..=MAX_FIGURE_PX).contains(&size.1) {
+        return Err(Error::arg(
+            "size",
+            format!(
+                "the figure would be {} × {} px; each side must be 16..={MAX_FIGURE_PX}",
+                size.0, size.1
+            ),
+        ));
+    }
     let mut sink = RasterSink {
         format,
         svg_images: Vec::new(),
@@ -295,7 +307,8 @@ pub(crate) fn nice_ticks(lo: f64, hi: f64, n: usize) -> (Vec<f64>, f64) {
     let first = (lo / step).ceil() * step;
     let mut ticks = Vec::new();
     let mut k = 0;
-    loop {
+    // (the bound on k guards against steps below the resolution of f64)
+    while k <= 4 * n.max(1) + 2 {
         let t = first + k as f64 * step;
         if t > hi + step * 1e-9 {
             break;
@@ -433,6 +446,9 @@ mod tests {
         assert_eq!(s, 0.5);
         assert_eq!(t, vec![0.0, 0.5, 1.0]);
         assert_eq!(nice_step(3.0), 5.0);
+        // a range below the resolution of f64 at its magnitude still ends
+        let (t, _) = nice_ticks(1e17, 1e17 + 16.0, 5);
+        assert!(t.len() <= 23);
         assert_eq!(nice_step(0.011), 0.02);
         assert_eq!(fmt_tick(0.4, 0.2), "0.4");
         assert_eq!(fmt_tick(250.0, 50.0), "250");
