@@ -347,8 +347,9 @@ pub fn load_tiff(path: impl AsRef<Path>) -> Result<Image> {
     Ok(img)
 }
 
-/// Load a PNG: grayscale values are the raw stored counts (0..255 or
-/// 0..65535); RGB is converted to ITU-R 601 luma (exact for gray stored as RGB).
+/// Load a PNG: grayscale values are the raw stored levels (0..1, 0..3, 0..15,
+/// 0..255 or 0..65535 by bit depth); RGB and palette images are converted to
+/// ITU-R 601 luma (exact for gray stored as RGB).
 pub fn load_png(path: impl AsRef<Path>) -> Result<Image> {
     let path = path.as_ref();
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
@@ -367,6 +368,17 @@ fn decode_png<R: std::io::BufRead + Seek>(reader: R, path: &Path) -> Result<Imag
     let mut buf = vec![0u8; size];
     let info = rd.next_frame(&mut buf).map_err(perr)?;
     let phys = rd.info().pixel_dims;
+    // EXPAND scales 1/2/4-bit gray up to 0..255; undo that to keep the raw levels.
+    let src = rd.info();
+    let low_gray = matches!(
+        src.color_type,
+        png::ColorType::Grayscale | png::ColorType::GrayscaleAlpha
+    ) && (src.bit_depth as u8) < 8;
+    let unscale = if low_gray {
+        255.0 / ((1u32 << src.bit_depth as u8) - 1) as f32
+    } else {
+        1.0
+    };
     let (w, h) = (info.width as usize, info.height as usize);
     let channels = info.color_type.samples();
     let sixteen = info.bit_depth == png::BitDepth::Sixteen;
@@ -400,7 +412,7 @@ fn decode_png<R: std::io::BufRead + Seek>(reader: R, path: &Path) -> Result<Imag
                     }
                 }
             };
-            values.push(v);
+            values.push(if low_gray { v / unscale } else { v });
         }
     }
     let data = Array2::from_shape_vec((h, w), values)
@@ -652,9 +664,8 @@ mod tests {
             let mut w = enc.write_header().unwrap();
             w.write_image_data(&[0x0F, 0x35]).unwrap();
         }
-        // EXPAND keeps sub-byte gray values as their raw levels
-        let v = load_image(&p1).unwrap().data;
-        assert_eq!(v.shape(), &[1, 4]);
+        // raw 4-bit levels, not EXPAND's 0..255 rescaling
+        assert_eq!(load_image(&p1).unwrap().data, array![[0.0, 15.0, 3.0, 5.0]]);
     }
 
     #[test]

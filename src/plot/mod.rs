@@ -30,7 +30,7 @@ use crate::error::{Error, Result};
 use crate::image::io::write_atomic;
 
 pub use bar::{bar_chart, BarOptions, BarSeries};
-pub use frc::{plot_frc, FrcPlotOptions, FrcSeries, FrcThreshold};
+pub use frc::{frc_legend, plot_frc, FrcPlotOptions, FrcSeries, FrcThreshold};
 pub use heatmap::{heatmap, panel, HeatmapOptions, PanelOptions};
 pub use line::{line_plot, ErrorStyle, LinePlotOptions, Series};
 
