@@ -347,8 +347,9 @@ pub fn load_tiff(path: impl AsRef<Path>) -> Result<Image> {
     Ok(img)
 }
 
-/// Load a PNG: grayscale values are the raw stored counts (0..255 or
-/// 0..65535); RGB is converted to ITU-R 601 luma (exact for gray stored as RGB).
+/// Load a PNG: grayscale values are the raw stored levels (0..1, 0..3, 0..15,
+/// 0..255 or 0..65535 by bit depth); RGB and palette images are converted to
+/// ITU-R 601 luma (exact for gray stored as RGB).
 pub fn load_png(path: impl AsRef<Path>) -> Result<Image> {
     let path = path.as_ref();
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
@@ -357,7 +358,8 @@ pub fn load_png(path: impl AsRef<Path>) -> Result<Image> {
 
 fn decode_png<R: std::io::BufRead + Seek>(reader: R, path: &Path) -> Result<Image> {
     let perr = |e: png::DecodingError| Error::format(path, format!("not a readable PNG: {e}"));
-    let mut dec = png::Decoder::new(reader);
+    // Allow up to 2 GiB of decoded pixels (the default stops at 64 MiB).
+    let mut dec = png::Decoder::new_with_limits(reader, png::Limits { bytes: 1 << 31 });
     dec.set_transformations(png::Transformations::EXPAND);
     let mut rd = dec.read_info().map_err(perr)?;
     let size = rd
@@ -366,6 +368,17 @@ fn decode_png<R: std::io::BufRead + Seek>(reader: R, path: &Path) -> Result<Imag
     let mut buf = vec![0u8; size];
     let info = rd.next_frame(&mut buf).map_err(perr)?;
     let phys = rd.info().pixel_dims;
+    // EXPAND scales 1/2/4-bit gray up to 0..255; undo that to keep the raw levels.
+    let src = rd.info();
+    let low_gray = matches!(
+        src.color_type,
+        png::ColorType::Grayscale | png::ColorType::GrayscaleAlpha
+    ) && (src.bit_depth as u8) < 8;
+    let unscale = if low_gray {
+        255.0 / ((1u32 << src.bit_depth as u8) - 1) as f32
+    } else {
+        1.0
+    };
     let (w, h) = (info.width as usize, info.height as usize);
     let channels = info.color_type.samples();
     let sixteen = info.bit_depth == png::BitDepth::Sixteen;
@@ -399,7 +412,7 @@ fn decode_png<R: std::io::BufRead + Seek>(reader: R, path: &Path) -> Result<Imag
                     }
                 }
             };
-            values.push(v);
+            values.push(if low_gray { v / unscale } else { v });
         }
     }
     let data = Array2::from_shape_vec((h, w), values)
@@ -431,7 +444,8 @@ fn read_npy_2d(bytes: &[u8], path: &Path) -> Result<Array2<f32>> {
     ) -> std::result::Result<ArrayD<f32>, ReadNpyError> {
         ArrayD::<T>::read_npy(Cursor::new(bytes)).map(|a| a.mapv(conv))
     }
-    let attempts: [fn(&[u8]) -> std::result::Result<ArrayD<f32>, ReadNpyError>; 9] = [
+    type Attempt = fn(&[u8]) -> std::result::Result<ArrayD<f32>, ReadNpyError>;
+    let attempts: [Attempt; 9] = [
         |b| try_read::<f32>(b, |x| x),
         |b| try_read::<f64>(b, |x| x as f32),
         |b| try_read::<u8>(b, f32::from),
@@ -544,6 +558,35 @@ mod tests {
     }
 
     #[test]
+    fn tiff_reads_fiji_micron_calibration() {
+        // What Fiji writes for a 10.7 nm pixel calibrated in µm.
+        let dir = tempfile::tempdir().unwrap();
+        for unit in ["micron", "\\u00B5m", "um"] {
+            let p = dir.path().join("fiji.tif");
+            {
+                let f = File::create(&p).unwrap();
+                let mut enc = TiffEncoder::new(f).unwrap();
+                let mut img = enc.new_image::<tiff::encoder::colortype::Gray16>(2, 1).unwrap();
+                let desc = format!("ImageJ=1.54f\nunit={unit}\n");
+                img.encoder()
+                    .write_tag(Tag::ImageDescription, desc.as_str())
+                    .unwrap();
+                img.resolution(
+                    ResolutionUnit::None,
+                    Rational {
+                        n: 1_000_000,
+                        d: 10_700,
+                    },
+                );
+                img.write_data(&[3, 4]).unwrap();
+            }
+            let back = load_image(&p).unwrap();
+            assert!((back.pixel_nm - 10.7).abs() < 1e-9, "{unit}: {}", back.pixel_nm);
+            assert_eq!(back.data, array![[3.0, 4.0]]);
+        }
+    }
+
+    #[test]
     fn tiff_loads_integer_types() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("u16.tif");
@@ -621,9 +664,8 @@ mod tests {
             let mut w = enc.write_header().unwrap();
             w.write_image_data(&[0x0F, 0x35]).unwrap();
         }
-        // EXPAND keeps sub-byte gray values as their raw levels
-        let v = load_image(&p1).unwrap().data;
-        assert_eq!(v.shape(), &[1, 4]);
+        // raw 4-bit levels, not EXPAND's 0..255 rescaling
+        assert_eq!(load_image(&p1).unwrap().data, array![[0.0, 15.0, 3.0, 5.0]]);
     }
 
     #[test]

@@ -93,7 +93,7 @@ impl Image {
                 format!("crop size must be positive, got {w} × {h}"),
             ));
         }
-        if col < 0 || row < 0 || col + w > iw || row + h > ih {
+        if col < 0 || row < 0 || col.saturating_add(w) > iw || row.saturating_add(h) > ih {
             return Err(Error::arg(
                 "crop",
                 format!("rectangle col {col}, row {row}, {w} × {h} is not inside the {iw} × {ih} image"),
@@ -112,19 +112,31 @@ impl Image {
 
     /// Pad with `value`: `left`, `top`, `right`, `bottom` pixels on each side.
     /// The origin moves so that the original pixels keep their positions in nm.
-    pub fn pad(&self, left: usize, top: usize, right: usize, bottom: usize, value: f32) -> Image {
+    /// Error when the result would exceed 2³¹ pixels.
+    pub fn pad(&self, left: usize, top: usize, right: usize, bottom: usize, value: f32) -> Result<Image> {
         let (w, h) = (self.width(), self.height());
-        let mut data = Array2::from_elem((h + top + bottom, w + left + right), value);
+        let nw = w.checked_add(left).and_then(|v| v.checked_add(right));
+        let nh = h.checked_add(top).and_then(|v| v.checked_add(bottom));
+        let (nw, nh) = match (nw, nh) {
+            (Some(a), Some(b)) if a.checked_mul(b).is_some_and(|n| n <= 1 << 31) => (a, b),
+            _ => {
+                return Err(Error::arg(
+                    "pad",
+                    format!("padding a {w} × {h} image by ({left}, {top}, {right}, {bottom}) is too large"),
+                ))
+            }
+        };
+        let mut data = Array2::from_elem((nh, nw), value);
         data.slice_mut(s![top..top + h, left..left + w])
             .assign(&self.data);
-        Image {
+        Ok(Image {
             data,
             pixel_nm: self.pixel_nm,
             origin_nm: (
                 self.origin_nm.0 - left as f64 * self.pixel_nm,
                 self.origin_nm.1 - top as f64 * self.pixel_nm,
             ),
-        }
+        })
     }
 
     /// Zero-pad on the right and bottom to `width` × `height` (the FRC's
@@ -140,11 +152,11 @@ impl Image {
                 ),
             ));
         }
-        Ok(self.pad(0, 0, width - self.width(), height - self.height(), 0.0))
+        self.pad(0, 0, width - self.width(), height - self.height(), 0.0)
     }
 
     /// Zero-pad on the right and bottom to a square of side max(width, height).
-    pub fn zero_pad_square(&self) -> Image {
+    pub fn zero_pad_square(&self) -> Result<Image> {
         let n = self.width().max(self.height());
         self.pad(0, 0, n - self.width(), n - self.height(), 0.0)
     }
@@ -322,7 +334,7 @@ mod tests {
     fn pad_keeps_positions() {
         let mut a = img(array![[1.0, 2.0], [3.0, 4.0]]);
         a.origin_nm = (50.0, 50.0);
-        let p = a.pad(1, 2, 0, 1, -1.0);
+        let p = a.pad(1, 2, 0, 1, -1.0).unwrap();
         assert_eq!((p.width(), p.height()), (3, 5));
         assert_eq!(p.origin_nm, (40.0, 30.0));
         assert_eq!(p.data[[2, 1]], 1.0);
@@ -330,7 +342,9 @@ mod tests {
         assert_eq!(p.data[[0, 0]], -1.0);
         assert_eq!(p.data[[4, 2]], -1.0);
         assert_eq!(p.sum(), 10.0 - 11.0);
-        let sq = a.crop(0, 0, 2, 1).unwrap().zero_pad_square();
+        let sq = a.crop(0, 0, 2, 1).unwrap().zero_pad_square().unwrap();
+        assert!(a.pad(usize::MAX, 0, 1, 0, 0.0).is_err());
+        assert!(a.crop(1, 1, i64::MAX, 1).is_err());
         assert_eq!(sq.data, array![[1.0, 2.0], [0.0, 0.0]]);
         assert!(a.zero_pad_to(1, 5).is_err());
         assert_eq!(

@@ -120,9 +120,9 @@ impl Image {
             "{} × {} px, {} nm/px, values {} .. {}",
             self.width(),
             self.height(),
-            self.pixel_nm,
-            lo,
-            hi
+            crate::plot::fmt_num(self.pixel_nm),
+            crate::plot::fmt_num(lo),
+            crate::plot::fmt_num(hi)
         );
         if self.is_empty() {
             println!("(empty image) {caption}");
@@ -132,26 +132,47 @@ impl Image {
             println!("[image {caption}; not a terminal, use img.plot(path) for a picture]");
             return Ok(());
         }
-        let rgb = self.to_rgb(cmap, None, None)?;
-        let drawn = image::RgbImage::from_raw(self.width() as u32, self.height() as u32, rgb)
+        // Fit into the terminal (a cell is one pixel wide, two tall in
+        // half-blocks), preserving the aspect ratio; block-average large
+        // images first so that sparse detail survives the resampling.
+        let (cols, rows) = viuer::terminal_size();
+        let max_cols = (cols as f64).clamp(8.0, 120.0);
+        let max_rows = ((rows as f64) - 3.0).clamp(4.0, 60.0);
+        let (w, h) = (self.width() as f64, self.height() as f64);
+        let cells_w = max_cols.min(max_rows * 2.0 * w / h).max(1.0).floor() as u32;
+        let factor = (self.width() / (4 * cells_w as usize).max(1)).max(1);
+        let small = block_mean(self, factor);
+        let rgb = small.to_rgb(cmap, None, None)?;
+        let drawn = image::RgbImage::from_raw(small.width() as u32, small.height() as u32, rgb)
             .map(image::DynamicImage::ImageRgb8)
             .and_then(|img| {
-                let (cols, rows) = viuer::terminal_size();
                 let conf = viuer::Config {
                     absolute_offset: false,
-                    width: Some((cols as u32).clamp(8, 100)),
-                    height: Some((rows as u32).saturating_sub(4).clamp(4, 50)),
+                    width: Some(cells_w),
+                    height: None,
+                    use_kitty: kitty_likely(),
                     ..Default::default()
                 };
                 viuer::print(&img, &conf).ok()
             });
         if drawn.is_none() {
-            let (cols, _) = viuer::terminal_size();
-            print!("{}", self.to_halfblocks(cmap, (cols as usize).clamp(8, 100))?);
+            print!("{}", self.to_halfblocks(cmap, cells_w as usize)?);
         }
         println!("{caption}");
         Ok(())
     }
+}
+
+/// Whether to probe for the Kitty graphics protocol. viuer's probe waits for
+/// the terminal's answer to a status query, which hangs under a bare pty
+/// (e.g. `script`, some editors' shells); only terminals known to speak the
+/// protocol are probed, the others get half-blocks.
+fn kitty_likely() -> bool {
+    let var = |k: &str| std::env::var(k).unwrap_or_default().to_ascii_lowercase();
+    std::env::var_os("KITTY_WINDOW_ID").is_some()
+        || var("TERM").contains("kitty")
+        || var("TERM").contains("ghostty")
+        || ["wezterm", "ghostty"].contains(&var("TERM_PROGRAM").as_str())
 }
 
 /// Mean over `factor` × `factor` blocks (partial blocks at the right and
@@ -252,6 +273,21 @@ mod tests {
             }
             assert!((b.data[[r, c]] as f64 - s / n as f64).abs() < 1e-5);
         }
+    }
+
+    /// Run under a terminal to look at it: `script -qc "cargo test --release
+    /// --lib show_in_terminal -- --ignored --nocapture" /dev/null`.
+    #[test]
+    #[ignore]
+    fn show_in_terminal() {
+        let img = Image::new(
+            ndarray::Array2::from_shape_fn((300, 500), |(r, c)| {
+                ((r as f32 / 20.0).sin() * (c as f32 / 30.0).cos()).abs()
+            }),
+            10.0,
+        );
+        img.show(Colormap::Hot).unwrap();
+        img.show(Colormap::Viridis).unwrap();
     }
 
     #[test]

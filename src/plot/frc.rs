@@ -315,6 +315,16 @@ mod tests {
         );
         assert!(svg.contains("stroke=\"#FF7F0E\""), "orange raw");
         assert!(svg.matches("<polyline").count() >= 3);
+        // the smoothed curve of `a` is one polyline through all 64 rings
+        let smoothed = svg
+            .lines()
+            .find(|l| {
+                l.starts_with("<polyline")
+                    && l.contains("stroke=\"#1F77B4\" stroke-width=\"3\"")
+                    && l.matches(',').count() > 10
+            })
+            .expect("smoothed polyline");
+        assert_eq!(smoothed.matches(',').count(), 64);
         // the dashed 1/7 line is drawn in many short segments at one height
         assert!(svg.matches("stroke=\"#3C3C3C\"").count() > 10, "dashed threshold");
         // the crossing marker: a filled circle in the curve's hue

@@ -128,6 +128,13 @@ pub fn heatmap(image: &Image, path: impl AsRef<Path>, opts: &HeatmapOptions) -> 
     render(path, (w, h), fig)
 }
 
+impl Image {
+    /// Draw this image as a heat map into `path` (`.svg` or `.png`); see [`heatmap`].
+    pub fn plot(&self, path: impl AsRef<Path>, opts: &HeatmapOptions) -> Result<()> {
+        heatmap(self, path, opts)
+    }
+}
+
 /// Draw several images side by side, each with its title and scale bar, into
 /// `path` (`.svg` or `.png`).
 pub fn panel(images: &[(Image, String)], path: impl AsRef<Path>, opts: &PanelOptions) -> Result<()> {
@@ -544,7 +551,7 @@ mod tests {
         assert!(svg.contains("width=\"640\" height=\"427\""), "aspect");
         // the embedded PNG decodes to the image size with the hot colours
         let b64 = svg.split("base64,").nth(1).unwrap().split('"').next().unwrap();
-        assert!(b64.len() % 4 == 0);
+        assert!(b64.len().is_multiple_of(4));
         // no marker rectangle left over
         assert!(!svg.contains("#010203"));
     }
@@ -568,6 +575,7 @@ mod tests {
         heatmap(&img, &p, &HeatmapOptions::default()).unwrap();
         let secs = t.elapsed().as_secs_f64();
         let size = std::fs::metadata(&p).unwrap().len();
+        eprintln!("2000² noise heat map: SVG {size} bytes in {secs:.2} s");
         assert!(size < 2_000_000, "SVG is {size} bytes");
         assert!(secs < 3.0, "took {secs} s");
     }
@@ -592,6 +600,26 @@ mod tests {
         // figure background is white, and some of the drawn pixels are not
         assert_eq!(back.get(0, 0).unwrap(), 255.0);
         assert!(back.data.iter().any(|&v| v < 100.0));
+        // the image's top-left corner shows viridis level 0 (dark purple):
+        // decode as RGB and look just inside the frame
+        let mut dec = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&p).unwrap()));
+        dec.set_transformations(png::Transformations::EXPAND);
+        let mut rd = dec.read_info().unwrap();
+        let mut buf = vec![0; rd.output_buffer_size().unwrap()];
+        let info = rd.next_frame(&mut buf).unwrap();
+        let px = |x: usize, y: usize| {
+            let i = y * info.line_size + 3 * x;
+            [buf[i], buf[i + 1], buf[i + 2]]
+        };
+        let inside = PAD as usize + 3;
+        assert_eq!(px(inside, inside), Colormap::Viridis.level(0));
+        // the scale bar (auto: 200 nm of the 1200 nm wide image) is white, near the bottom right
+        let (x1, y1) = (PAD as usize + 640, PAD as usize + 427);
+        let whites = (x1 - 140..x1)
+            .flat_map(|x| (y1 - 40..y1).map(move |y| (x, y)))
+            .filter(|&(x, y)| px(x, y) == [255, 255, 255])
+            .count();
+        assert!(whites > 100, "scale bar pixels: {whites}");
     }
 
     #[test]

@@ -388,7 +388,7 @@ mod tests {
             markers: true,
             ..Default::default()
         };
-        line_plot(&[val.clone()], &p2, &o2).unwrap();
+        line_plot(std::slice::from_ref(&val), &p2, &o2).unwrap();
         assert!(p2.exists());
         let p3 = dir.path().join("bars.svg");
         line_plot(

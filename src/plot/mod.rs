@@ -30,7 +30,7 @@ use crate::error::{Error, Result};
 use crate::image::io::write_atomic;
 
 pub use bar::{bar_chart, BarOptions, BarSeries};
-pub use frc::{plot_frc, FrcPlotOptions, FrcSeries, FrcThreshold};
+pub use frc::{frc_legend, plot_frc, FrcPlotOptions, FrcSeries, FrcThreshold};
 pub use heatmap::{heatmap, panel, HeatmapOptions, PanelOptions};
 pub use line::{line_plot, ErrorStyle, LinePlotOptions, Series};
 
@@ -155,6 +155,9 @@ impl RasterSink {
 pub(crate) type DrawResult<T, DB> =
     std::result::Result<T, DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
+/// Largest figure side in pixels.
+pub(crate) const MAX_FIGURE_PX: u32 = 16384;
+
 /// Render a figure of `size` pixels to `path` (.svg or .png). `draw` is
 /// called once with the root area (white background already filled).
 pub(crate) fn render<F>(path: &Path, size: (u32, u32), draw: F) -> Result<()>
@@ -163,6 +166,15 @@ where
 {
     init_fonts();
     let format = format_of(path)?;
+    if !(16..=MAX_FIGURE_PX).contains(&size.0) || !(16..=MAX_FIGURE_PX).contains(&size.1) {
+        return Err(Error::arg(
+            "size",
+            format!(
+                "the figure would be {} × {} px; each side must be 16..={MAX_FIGURE_PX}",
+                size.0, size.1
+            ),
+        ));
+    }
     let mut sink = RasterSink {
         format,
         svg_images: Vec::new(),
@@ -215,6 +227,13 @@ pub(crate) trait FigureDraw {
 /// Replace each raster's marker rectangle by an `<image>` holding the raster
 /// as an indexed-colour PNG (base64), drawn without smoothing.
 fn embed_rasters(mut svg: String, rasters: &[Raster]) -> Result<String> {
+    if rasters.is_empty() {
+        return Ok(svg);
+    }
+    // `xlink:href` is understood by SVG 1.1 and SVG 2 readers alike.
+    if let Some(at) = svg.find("xmlns=\"http://www.w3.org/2000/svg\"") {
+        svg.insert_str(at, "xmlns:xlink=\"http://www.w3.org/1999/xlink\" ");
+    }
     for (k, r) in rasters.iter().enumerate() {
         let RGBColor(a, b, c) = marker_color(k);
         let needle = format!("fill=\"#{a:02X}{b:02X}{c:02X}\"");
@@ -231,7 +250,7 @@ fn embed_rasters(mut svg: String, rasters: &[Raster]) -> Result<String> {
         let element = format!(
             "<image x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" preserveAspectRatio=\"none\" \
              style=\"image-rendering:pixelated;image-rendering:crisp-edges\" \
-             href=\"data:image/png;base64,{}\"/>",
+             xlink:href=\"data:image/png;base64,{}\"/>",
             base64(&png)
         );
         svg.replace_range(start..end, &element);
@@ -288,7 +307,8 @@ pub(crate) fn nice_ticks(lo: f64, hi: f64, n: usize) -> (Vec<f64>, f64) {
     let first = (lo / step).ceil() * step;
     let mut ticks = Vec::new();
     let mut k = 0;
-    loop {
+    // (the bound on k guards against steps below the resolution of f64)
+    while k <= 4 * n.max(1) + 2 {
         let t = first + k as f64 * step;
         if t > hi + step * 1e-9 {
             break;
@@ -372,11 +392,12 @@ pub(crate) fn check_len(name: &str, what: &str, got: usize, want: usize) -> Resu
     Ok(())
 }
 
+/// Two dashes drawn at pixel offsets from a legend position.
+pub(crate) type Swatch<DB> =
+    plotters::element::ComposedElement<(i32, i32), DB, PathElement<(i32, i32)>, PathElement<(i32, i32)>>;
+
 /// A dashed legend sample, 20 px long, starting at `(x, y)`.
-pub(crate) fn dashed_swatch<DB: DrawingBackend>(
-    (x, y): (i32, i32),
-    style: ShapeStyle,
-) -> plotters::element::ComposedElement<(i32, i32), DB, PathElement<(i32, i32)>, PathElement<(i32, i32)>> {
+pub(crate) fn dashed_swatch<DB: DrawingBackend>((x, y): (i32, i32), style: ShapeStyle) -> Swatch<DB> {
     EmptyElement::at((x, y))
         + PathElement::new(vec![(0, 0), (8, 0)], style)
         + PathElement::new(vec![(12, 0), (20, 0)], style)
@@ -425,6 +446,9 @@ mod tests {
         assert_eq!(s, 0.5);
         assert_eq!(t, vec![0.0, 0.5, 1.0]);
         assert_eq!(nice_step(3.0), 5.0);
+        // a range below the resolution of f64 at its magnitude still ends
+        let (t, _) = nice_ticks(1e17, 1e17 + 16.0, 5);
+        assert!(t.len() <= 23);
         assert_eq!(nice_step(0.011), 0.02);
         assert_eq!(fmt_tick(0.4, 0.2), "0.4");
         assert_eq!(fmt_tick(250.0, 50.0), "250");
