@@ -1,0 +1,253 @@
+//! The scripting API of SCRIPTING.md, exercised through the engine: every
+//! binding converts its arguments, calls the numerics and reports errors
+//! that name the function and the argument or option.
+
+use rhai::{Dynamic, Engine};
+
+fn engine() -> Engine {
+    locus::script::new_engine()
+}
+
+fn eval<T: rhai::Variant + Clone>(code: &str) -> T {
+    engine().eval::<T>(code).unwrap_or_else(|e| panic!("script failed: {e}\n{code}"))
+}
+
+fn err(code: &str) -> String {
+    match engine().eval::<Dynamic>(code) {
+        Ok(v) => panic!("expected an error, got {v:?} from\n{code}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn shared(rel: &str) -> String {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(rel);
+    assert!(p.exists(), "test data file missing: {} (expected ../shared/data/{rel})", p.display());
+    p.display().to_string()
+}
+
+const SIM: &str = "let locs = simulate_microtubules(#{ seed: 3, size_nm: 3000.0, n_locs: 20000, frames: 5000 });";
+
+#[test]
+fn table_properties_and_render_counts() {
+    let code = format!(
+        "{SIM} let img = locs.render(#{{ pixel_nm: 10.0 }});
+         [locs.len, img.width, img.height, img.sum(), locs.pixel_nm, locs.n_frames, locs.width_nm]"
+    );
+    let v: rhai::Array = eval(&code);
+    let n = v[0].as_int().unwrap();
+    assert!((15_000..25_000).contains(&n), "{n}");
+    assert_eq!(v[1].as_int().unwrap(), 300);
+    assert_eq!(v[2].as_int().unwrap(), 300);
+    assert_eq!(v[3].as_float().unwrap(), n as f64, "every localization is inside the field");
+    assert_eq!(v[4].as_float().unwrap(), 108.0);
+    assert_eq!(v[5].as_int().unwrap(), 5000);
+    assert_eq!(v[6].as_float().unwrap(), 3000.0);
+}
+
+#[test]
+fn simulation_is_deterministic_per_seed() {
+    let a: f64 = eval(&format!("{SIM} locs.column(\"x\").reduce(|s, v| s + v, 0.0)"));
+    let b: f64 = eval(&format!("{SIM} locs.column(\"x\").reduce(|s, v| s + v, 0.0)"));
+    let c: f64 = eval(
+        "let l = simulate_microtubules(#{ seed: 4, size_nm: 3000.0, n_locs: 20000 }); l.column(\"x\").reduce(|s, v| s + v, 0.0)",
+    );
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
+#[test]
+fn selection_functions_partition_the_table() {
+    let code = format!(
+        "{SIM}
+         let h = locs.split(#{{ mode: \"frames\", blocks: 10, seed: 2 }});
+         let w = locs.frame_window(0, 999);
+         let s = locs.select(#{{ frame: [0, 999] }});
+         let r = locs.random_window(0.2, 5);
+         let sub = locs.subsample(0.5, 1);
+         let c = locs.crop(0, 0, 1500, 3000);
+         [locs.len, h[0].len + h[1].len, w.len, s.len, r.len, sub.len, c.len, c.width_nm]"
+    );
+    let v: rhai::Array = eval(&code);
+    let n = v[0].as_int().unwrap();
+    assert_eq!(v[1].as_int().unwrap(), n, "split halves cover the table");
+    assert_eq!(v[2].as_int().unwrap(), v[3].as_int().unwrap(), "frame_window == select on frame");
+    let r = v[4].as_int().unwrap() as f64 / n as f64;
+    assert!((r - 0.2).abs() < 0.02, "random_window fraction {r}");
+    assert_eq!(v[5].as_int().unwrap(), (n as f64 * 0.5).round() as i64);
+    assert!(v[6].as_int().unwrap() < n);
+    assert_eq!(v[7].as_float().unwrap(), 3000.0, "subsets keep the parent's field of view");
+}
+
+#[test]
+fn picasso_file_loads_with_hand_checked_values() {
+    let p = shared("picasso/testdata_locs.hdf5");
+    let v: rhai::Array = eval(&format!(
+        "let l = load_locs(\"{p}\"); [l.len, l.pixel_nm, l.columns.contains(\"iterations\"), l.n_frames]"
+    ));
+    assert_eq!(v[0].as_int().unwrap(), 564);
+    assert_eq!(v[1].as_float().unwrap(), 130.0);
+    assert!(v[2].as_bool().unwrap());
+    assert!(v[3].as_int().unwrap() >= 1);
+}
+
+#[test]
+fn save_and_reload_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let code = format!(
+        "{SIM}
+         locs.save(\"{d}/t.hdf5\"); locs.save(\"{d}/t.csv\");
+         let a = load_locs(\"{d}/t.hdf5\"); let b = load_locs(\"{d}/t.csv\", #{{ pixel_nm: 108.0 }});
+         let img = locs.render(#{{ pixel_nm: 20.0 }});
+         img.save(\"{d}/i.tif\"); img.save(\"{d}/i.npy\");
+         let t = load_image(\"{d}/i.tif\"); let n = load_image(\"{d}/i.npy\");
+         [a.len == locs.len, b.len == locs.len, (t - img).max() == 0.0, (n - img).min() == 0.0, t.pixel_nm]"
+    );
+    let v: rhai::Array = eval(&code);
+    for (i, x) in v[..4].iter().enumerate() {
+        assert!(x.as_bool().unwrap(), "check {i} failed");
+    }
+    assert!((v[4].as_float().unwrap() - 20.0).abs() < 1e-6);
+}
+
+#[test]
+fn image_arithmetic_and_statistics() {
+    let v: rhai::Array = eval(
+        "let a = zeros(4, 3, 5.0) + 2; let b = a * 3.0 - 1; let c = 10 - b / 2;
+         [a.sum(), b.max(), c.get(0, 0), (b - a).mean(), a.width, a.height, a.pixel_nm]",
+    );
+    assert_eq!(v[0].as_float().unwrap(), 24.0);
+    assert_eq!(v[1].as_float().unwrap(), 5.0);
+    assert_eq!(v[2].as_float().unwrap(), 7.5);
+    assert_eq!(v[3].as_float().unwrap(), 3.0);
+    assert_eq!(v[4].as_int().unwrap(), 4);
+    assert_eq!(v[5].as_int().unwrap(), 3);
+    assert_eq!(v[6].as_float().unwrap(), 5.0);
+}
+
+#[test]
+fn density_bindings_conserve_mass() {
+    let v: rhai::Array = eval(&format!(
+        "{SIM} let img = locs.render(#{{ pixel_nm: 10.0 }}).threshold(2.0);
+         let a = img.akde(#{{ window: 11, scale: 2.0 }}); let g = img.gaussian(1.5);
+         [img.sum(), a.sum(), g.sum(), img.akde(#{{ border: \"skip\" }}).sum()]"
+    ));
+    let m = v[0].as_float().unwrap();
+    assert!(m > 0.0);
+    assert!((v[1].as_float().unwrap() - m).abs() < 1e-3 * m, "AKDE clip keeps the mass");
+    assert!((v[2].as_float().unwrap() - m).abs() < 1e-3 * m, "Gaussian keeps the mass");
+    assert!(v[3].as_float().unwrap() <= m * (1.0 + 1e-6), "skip can only lose mass");
+}
+
+#[test]
+fn frc_of_identical_images_is_one_and_table_frc_is_plausible() {
+    let v: rhai::Array = eval(&format!(
+        "{SIM} let img = locs.render(#{{ pixel_nm: 10.0 }});
+         let c = frc(img, img);
+         let t = locs.frc(#{{ pixel_nm: 5.0, repeats: 2 }});
+         [c.area(0.5), c.resolution(), t.resolution(), t.resolution_sd, c.freq.len(), area_frc(img, img, 0.2)]"
+    ));
+    assert!((v[0].as_float().unwrap() - 1.0).abs() < 1e-9);
+    assert!(v[1].is_unit(), "identical images never cross the threshold");
+    let r = v[2].as_float().unwrap();
+    assert!(r > 5.0 && r < 100.0, "{r}");
+    assert!(v[3].as_float().unwrap() >= 0.0);
+    assert_eq!(v[4].as_int().unwrap(), 150);
+    assert!((v[5].as_float().unwrap() - 1.0).abs() < 1e-9);
+}
+
+#[test]
+fn metrics_bindings() {
+    let v: rhai::Array = eval(&format!(
+        "{SIM} let a = locs.render(#{{ pixel_nm: 10.0 }}).gaussian(1.0).normalize();
+         let b = locs.subsample(0.5, 2).render(#{{ pixel_nm: 10.0 }}).gaussian(1.0).normalize();
+         let e = evaluate(b, a);
+         [mse(a, a), psnr(a, b), ms_ssim(a, a), ssim(a, b), e.mse, e.psnr, e.ms_ssim, e.area_frc]"
+    ));
+    assert_eq!(v[0].as_float().unwrap(), 0.0);
+    let psnr = v[1].as_float().unwrap();
+    assert!(psnr > 10.0 && psnr < 60.0, "{psnr}");
+    assert!((v[2].as_float().unwrap() - 1.0).abs() < 1e-6);
+    let s = v[3].as_float().unwrap();
+    assert!(s > 0.0 && s < 1.0);
+    assert_eq!(v[5].as_float().unwrap(), psnr);
+    assert!(v[7].as_float().unwrap() > 0.3 && v[7].as_float().unwrap() <= 1.0);
+}
+
+#[test]
+fn plots_write_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    eval::<()>(&format!(
+        "{SIM} let img = locs.render(#{{ pixel_nm: 10.0 }});
+         img.plot(\"{d}/h.svg\", #{{ title: \"t\", scalebar_nm: 500.0 }});
+         plot_frc([locs.frc(), locs.frc(#{{ split: \"frames\" }})], \"{d}/f.svg\", #{{ labels: [\"a\", \"b\"] }});
+         plot_lines([#{{ x: [1, 2, 3], y: [1.0, 4.0, 9.0], yerr: [0.1, 0.2, 0.3], label: \"sq\" }}], \"{d}/l.svg\", #{{ log_x: true }});
+         plot_bars([\"a\", \"b\"], [#{{ label: \"x\", values: [1.0, 2.0] }}], \"{d}/b.png\", #{{}});
+         plot_panel([img, img.gaussian(1.0)], [\"hist\", \"kde\"], \"{d}/p.svg\", #{{}});"
+    ));
+    for f in ["h.svg", "f.svg", "l.svg", "b.png", "p.svg"] {
+        let m = std::fs::metadata(dir.path().join(f)).unwrap_or_else(|_| panic!("{f} missing"));
+        assert!(m.len() > 500, "{f} too small");
+    }
+    let frc_svg = std::fs::read_to_string(dir.path().join("f.svg")).unwrap();
+    assert!(frc_svg.contains("Resolution:"), "the FRC plot names the resolution");
+}
+
+#[test]
+fn unet_trains_predicts_and_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let v: rhai::Array = eval(&format!(
+        "{SIM}
+         let pairs = training_pairs([locs], #{{ pixel_nm: 10.0, patch: 64, per_table: 4, seed: 1 }});
+         let net = unet(#{{ depth: 4, filters: 8, seed: 1 }});
+         let h = net.train(pairs, #{{ epochs: 2, loss: #{{ frc: 1.0, l1: 0.1 }}, crop: 96, quiet: true,
+                                     checkpoint: \"{d}/m.safetensors\" }});
+         let p = net.predict(pairs.input(0), #{{ tile: 64 }});
+         let back = load_unet(\"{d}/m.safetensors\");
+         let q = back.predict(pairs.input(0), #{{ tile: 64 }});
+         net.save(\"{d}/n.safetensors\");
+         [pairs.len, h.epochs, h.steps, p.width, (p - q).max(), (q - p).max(), p.max() <= 1.0, h.loss(\"frc\").len()]"
+    ));
+    assert_eq!(v[0].as_int().unwrap(), 4);
+    assert_eq!(v[1].as_int().unwrap(), 2);
+    assert_eq!(v[2].as_int().unwrap(), 8);
+    assert_eq!(v[3].as_int().unwrap(), 300);
+    assert_eq!(v[4].as_float().unwrap(), 0.0, "the checkpoint reproduces the net");
+    assert_eq!(v[5].as_float().unwrap(), 0.0);
+    assert!(v[6].as_bool().unwrap());
+    assert_eq!(v[7].as_int().unwrap(), 2);
+    assert!(dir.path().join("n.safetensors.json").exists() || dir.path().join("n.json").exists());
+}
+
+#[test]
+fn errors_name_function_and_option() {
+    assert!(err("zeros(8, 8, 1.0).akde(#{ windw: 3 })").contains("akde: unknown option `windw`; valid options are: border, scale, window"));
+    assert!(err("zeros(8, 8, 1.0).akde(#{ window: 4 })").contains("window"));
+    assert!(err("frc(zeros(8, 8, 1.0), zeros(9, 8, 1.0))").contains("shape"));
+    assert!(err("ms_ssim(zeros(64, 64, 1.0), zeros(64, 64, 1.0))").contains("161"));
+    assert!(err("load_locs(\"/no/such/file.hdf5\")").contains("/no/such/file.hdf5"));
+    assert!(err("simulate_microtubules(#{ seed: 1, n_loc: 5 })").contains("unknown option `n_loc`"));
+    let e = err("let l = simulate_microtubules(#{ n_locs: 1000, size_nm: 1000.0 }); l.random_window(1.5, 1)");
+    assert!(e.contains("random_window") && e.contains("fraction"), "{e}");
+    assert!(err("let l = simulate_microtubules(#{ n_locs: 1000, size_nm: 1000.0 }); l.select(#{ nope: [0, 1] })").contains("nope"));
+    assert!(err("zeros(8, 8, 1.0).get(9, 0)").contains("col"));
+    assert!(err("zeros(8, 8, 1.0) / 0").contains("/"));
+    assert!(err("unet(#{ device: \"cuda\" })").contains("--features cuda") || cfg!(feature = "cuda"));
+    assert!(err("load_image(\"/tmp/definitely-missing.png\")").contains("definitely-missing.png"));
+}
+
+#[test]
+fn integers_are_accepted_where_floats_are_expected() {
+    let v: f64 = eval("zeros(8, 8, 1).threshold(1).gaussian(1).sum() + zeros(4, 4, 1).akde(#{ scale: 2, window: 3 }).sum()");
+    assert_eq!(v, 0.0);
+}
+
+#[test]
+fn values_print_as_summaries() {
+    let s: String = eval(&format!("{SIM} locs.to_string()"));
+    assert!(s.starts_with("Locs ") && s.contains("localizations"), "{s}");
+    let s: String = eval("zeros(10, 20, 5.0).to_string()");
+    assert_eq!(s, "Image 10×20 px @ 5.0 nm, sum 0.0, range [0.0, 0.0]");
+}
