@@ -60,7 +60,14 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-fn run(stock: bool, cfg: &UNetConfig, size: usize, batch: usize, steps: usize, warmup: usize) -> locus::Result<f64> {
+fn run(
+    stock: bool,
+    cfg: &UNetConfig,
+    size: usize,
+    batch: usize,
+    steps: usize,
+    warmup: usize,
+) -> locus::Result<f64> {
     let dev = Device::Cpu;
     let mut net = UNet::new(cfg.clone(), &dev)?;
     net.set_stock_ops(stock);

@@ -91,7 +91,13 @@ impl InplaceOp2 for FusedAdam<'_> {
         "locus-fused-adam"
     }
 
-    fn cpu_fwd(&self, s1: &mut CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> candle_core::Result<()> {
+    fn cpu_fwd(
+        &self,
+        s1: &mut CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<()> {
         let (CpuStorage::F32(p), CpuStorage::F32(g)) = (s1, s2) else {
             candle_core::bail!("fused adam: parameters and gradients must be f32");
         };
@@ -289,7 +295,8 @@ mod tests {
         // Minimise Σ (θ − c)² for a few steps; compare with a scalar f64 Adam.
         let c = [0.5f64, -1.0, 2.0, 0.0, 3.0];
         let theta = Var::from_slice(&[0.0f32; 5], 5, &Device::Cpu).unwrap();
-        let target = Tensor::from_vec(c.iter().map(|&v| v as f32).collect::<Vec<_>>(), 5, &Device::Cpu).unwrap();
+        let target =
+            Tensor::from_vec(c.iter().map(|&v| v as f32).collect::<Vec<_>>(), 5, &Device::Cpu).unwrap();
         let vars = vec![("theta".to_string(), theta.clone())];
         let cfg = AdamConfig {
             lr: 0.1,
@@ -298,7 +305,12 @@ mod tests {
         let mut adam = Adam::new(&vars, cfg).unwrap();
         let (mut th, mut m, mut v) = ([0.0f64; 5], [0.0f64; 5], [0.0f64; 5]);
         for t in 1..=10 {
-            let loss = (theta.as_tensor() - &target).unwrap().sqr().unwrap().sum_all().unwrap();
+            let loss = (theta.as_tensor() - &target)
+                .unwrap()
+                .sqr()
+                .unwrap()
+                .sum_all()
+                .unwrap();
             adam.step(&vars, &loss.backward().unwrap()).unwrap();
             for i in 0..5 {
                 let g = 2.0 * (th[i] - c[i]);
@@ -311,7 +323,12 @@ mod tests {
         }
         let got = theta.to_vec1::<f32>().unwrap();
         for i in 0..5 {
-            assert!((got[i] as f64 - th[i]).abs() < 1e-5, "{i}: {} vs {}", got[i], th[i]);
+            assert!(
+                (got[i] as f64 - th[i]).abs() < 1e-5,
+                "{i}: {} vs {}",
+                got[i],
+                th[i]
+            );
         }
         assert_eq!(adam.step_count(), 10);
         // First step moves every coordinate by ≈ lr (the sign of the gradient).
@@ -330,12 +347,22 @@ mod tests {
         let mut b = Adam::new(&vars, AdamConfig::default()).unwrap();
         b.load(&p).unwrap();
         assert_eq!(b.step_count(), 1);
-        assert_eq!(b.state_tensors().unwrap()["m.a"].to_vec1::<f32>().unwrap(), adam.state_tensors().unwrap()["m.a"].to_vec1::<f32>().unwrap());
+        assert_eq!(
+            b.state_tensors().unwrap()["m.a"].to_vec1::<f32>().unwrap(),
+            adam.state_tensors().unwrap()["m.a"].to_vec1::<f32>().unwrap()
+        );
         // Wrong parameter set → clear error.
         let other = vec![("b".to_string(), a.clone())];
         let mut c = Adam::new(&other, AdamConfig::default()).unwrap();
         let e = c.load(&p).unwrap_err().to_string();
         assert!(e.contains("lacks m.b"), "{e}");
-        assert!(Adam::new(&vars, AdamConfig { beta1: 1.0, ..Default::default() }).is_err());
+        assert!(Adam::new(
+            &vars,
+            AdamConfig {
+                beta1: 1.0,
+                ..Default::default()
+            }
+        )
+        .is_err());
     }
 }

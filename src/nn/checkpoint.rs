@@ -114,7 +114,9 @@ pub fn save(net: &UNet, path: &Path, training: Option<(&TrainState, &Adam)>) -> 
     let json = serde_json::to_string_pretty(&side)
         .map_err(|e| Error::Nn(format!("cannot serialise the checkpoint sidecar: {e}")))?;
     let sp = sidecar_path(path);
-    atomic(&sp, |tmp| std::fs::write(tmp, json).map_err(|e| Error::io(&sp, e)))
+    atomic(&sp, |tmp| {
+        std::fs::write(tmp, json).map_err(|e| Error::io(&sp, e))
+    })
 }
 
 /// Read and check the sidecar of checkpoint `path`.
@@ -124,10 +126,16 @@ pub fn read_sidecar(path: &Path) -> Result<Sidecar> {
     let side: Sidecar = serde_json::from_str(&text)
         .map_err(|e| Error::format(&sp, format!("not a locus U-Net sidecar: {e}")))?;
     if side.format != FORMAT {
-        return Err(Error::format(&sp, format!("format is {:?}, expected {FORMAT:?}", side.format)));
+        return Err(Error::format(
+            &sp,
+            format!("format is {:?}, expected {FORMAT:?}", side.format),
+        ));
     }
     if side.version != VERSION {
-        return Err(Error::format(&sp, format!("unsupported version {}", side.version)));
+        return Err(Error::format(
+            &sp,
+            format!("unsupported version {}", side.version),
+        ));
     }
     side.config.validate()?;
     Ok(side)
@@ -145,10 +153,23 @@ pub fn load_weights(net: &UNet, path: &Path) -> Result<()> {
     let mut vm = net.varmap().clone();
     vm.load(path)
         .map_err(|e| Error::format(path, format!("cannot load weights: {e}")))?;
-    for (name, v) in net.varmap().data().lock().map_err(|_| Error::Nn("variable map poisoned".into()))?.iter() {
-        let s = v.as_tensor().sum_all()?.to_dtype(DType::F64)?.to_scalar::<f64>()?;
+    for (name, v) in net
+        .varmap()
+        .data()
+        .lock()
+        .map_err(|_| Error::Nn("variable map poisoned".into()))?
+        .iter()
+    {
+        let s = v
+            .as_tensor()
+            .sum_all()?
+            .to_dtype(DType::F64)?
+            .to_scalar::<f64>()?;
         if !s.is_finite() {
-            return Err(Error::format(path, format!("{name} holds NaN or infinite values")));
+            return Err(Error::format(
+                path,
+                format!("{name} holds NaN or infinite values"),
+            ));
         }
     }
     Ok(())
@@ -196,13 +217,32 @@ mod tests {
         let loaded = UNet::load(&p, &Device::Cpu).unwrap();
         assert_eq!(loaded.config(), &cfg);
         let img = Array2::from_shape_fn((24, 40), |(i, j)| ((i * 5 + j * 3) % 7) as f32);
-        let o = PredictOptions { tile: 16, ..Default::default() };
-        assert_eq!(net.predict(img.view(), &o).unwrap(), loaded.predict(img.view(), &o).unwrap());
+        let o = PredictOptions {
+            tile: 16,
+            ..Default::default()
+        };
+        assert_eq!(
+            net.predict(img.view(), &o).unwrap(),
+            loaded.predict(img.view(), &o).unwrap()
+        );
         // A fresh net with another seed differs (the test can fail).
-        let other = UNet::new(UNetConfig { seed: 6, ..cfg.clone() }, &Device::Cpu).unwrap();
-        assert_ne!(net.predict(img.view(), &o).unwrap(), other.predict(img.view(), &o).unwrap());
+        let other = UNet::new(
+            UNetConfig {
+                seed: 6,
+                ..cfg.clone()
+            },
+            &Device::Cpu,
+        )
+        .unwrap();
+        assert_ne!(
+            net.predict(img.view(), &o).unwrap(),
+            other.predict(img.view(), &o).unwrap()
+        );
         // No temporary files left behind.
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names.len(), 2, "{names:?}");
     }
 
@@ -216,8 +256,24 @@ mod tests {
         let e = UNet::load(&p, &Device::Cpu).unwrap_err().to_string();
         assert!(e.contains("not a locus U-Net sidecar"), "{e}");
         // Sidecar of one architecture, weights of another.
-        let a = UNet::new(UNetConfig { depth: 3, filters: 4, ..Default::default() }, &Device::Cpu).unwrap();
-        let b = UNet::new(UNetConfig { depth: 3, filters: 8, ..Default::default() }, &Device::Cpu).unwrap();
+        let a = UNet::new(
+            UNetConfig {
+                depth: 3,
+                filters: 4,
+                ..Default::default()
+            },
+            &Device::Cpu,
+        )
+        .unwrap();
+        let b = UNet::new(
+            UNetConfig {
+                depth: 3,
+                filters: 8,
+                ..Default::default()
+            },
+            &Device::Cpu,
+        )
+        .unwrap();
         a.save(&p).unwrap();
         b.varmap().save(&p).unwrap();
         assert!(UNet::load(&p, &Device::Cpu).is_err());

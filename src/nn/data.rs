@@ -315,7 +315,10 @@ mod tests {
 
     #[test]
     fn batching_and_shuffle() {
-        let ims = vec![Array2::from_elem((2, 3), 1.0f32), Array2::from_elem((2, 3), 2.0f32)];
+        let ims = vec![
+            Array2::from_elem((2, 3), 1.0f32),
+            Array2::from_elem((2, 3), 2.0f32),
+        ];
         let t = batch_tensor(&ims, &Device::Cpu).unwrap();
         assert_eq!(t.dims(), &[2, 1, 2, 3]);
         assert_eq!(t.sum_all().unwrap().to_scalar::<f32>().unwrap(), 18.0);

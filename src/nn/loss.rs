@@ -127,7 +127,10 @@ fn downsample(x: &Tensor) -> candle_core::Result<Tensor> {
 pub fn ms_ssim(a: &Tensor, b: &Tensor, max_val: f64, scales: usize) -> Result<Tensor> {
     let (_, h, w) = check_pair(a, b, "ms_ssim")?;
     if !(1..=5).contains(&scales) {
-        return Err(Error::arg("ms_ssim_scales", format!("must be in 1..=5, got {scales}")));
+        return Err(Error::arg(
+            "ms_ssim_scales",
+            format!("must be in 1..=5, got {scales}"),
+        ));
     }
     if !(max_val.is_finite() && max_val > 0.0) {
         return Err(Error::arg("max_val", format!("must be positive, got {max_val}")));
@@ -220,7 +223,9 @@ impl AreaFrc {
         }
         let lo = -((n / 2) as isize);
         let hi = n.div_ceil(2) as isize - 1;
-        let ks: Vec<isize> = (-(q as isize)..=q as isize).filter(|k| (lo..=hi).contains(k)).collect();
+        let ks: Vec<isize> = (-(q as isize)..=q as isize)
+            .filter(|k| (lo..=hi).contains(k))
+            .collect();
         let k = ks.len();
         let trig = |len: usize| -> (Vec<f32>, Vec<f32>) {
             let mut c = vec![0f32; k * len];
@@ -238,7 +243,9 @@ impl AreaFrc {
         let (cy, sy) = trig(h);
         let ly = Tensor::from_vec([cy, sy].concat(), (2 * k, h), device)?;
         let (cx, sx) = trig(w);
-        let lxt = Tensor::from_vec([cx, sx].concat(), (2 * k, w), device)?.t()?.contiguous()?;
+        let lxt = Tensor::from_vec([cx, sx].concat(), (2 * k, w), device)?
+            .t()?
+            .contiguous()?;
         let mut rings = vec![0f32; k * k * q];
         for (i, &ky) in ks.iter().enumerate() {
             for (j, &kx) in ks.iter().enumerate() {
@@ -249,7 +256,15 @@ impl AreaFrc {
             }
         }
         let rings = Tensor::from_vec(rings, (k * k, q), device)?;
-        Ok(AreaFrc { h, w, k, q, ly, lxt, rings })
+        Ok(AreaFrc {
+            h,
+            w,
+            k,
+            q,
+            ly,
+            lxt,
+            rings,
+        })
     }
 
     /// Number of rings averaged (Q).
@@ -348,7 +363,12 @@ impl Default for LossWeights {
 impl LossWeights {
     /// Non-negative, finite, not all zero.
     pub fn validate(&self) -> Result<()> {
-        for (k, v) in [("ms_ssim", self.ms_ssim), ("frc", self.frc), ("l1", self.l1), ("mse", self.mse)] {
+        for (k, v) in [
+            ("ms_ssim", self.ms_ssim),
+            ("frc", self.frc),
+            ("l1", self.l1),
+            ("mse", self.mse),
+        ] {
             if !(v.is_finite() && v >= 0.0) {
                 return Err(Error::arg(
                     format!("weights.{k}"),
@@ -534,7 +554,8 @@ mod tests {
                     let (mut re, mut im) = (0.0, 0.0);
                     for y in 0..h {
                         for xx in 0..w {
-                            let ang = -2.0 * std::f64::consts::PI * ((ky * y) as f64 + (kx * xx) as f64) / n as f64;
+                            let ang =
+                                -2.0 * std::f64::consts::PI * ((ky * y) as f64 + (kx * xx) as f64) / n as f64;
                             re += x[y * w + xx] as f64 * ang.cos();
                             im += x[y * w + xx] as f64 * ang.sin();
                         }
@@ -553,8 +574,16 @@ mod tests {
         for ky in 0..n {
             for kx in 0..n {
                 // signed frequency in −⌊N/2⌋..⌈N/2⌉−1
-                let sy = if ky < n.div_ceil(2) { ky as f64 } else { ky as f64 - n as f64 };
-                let sx = if kx < n.div_ceil(2) { kx as f64 } else { kx as f64 - n as f64 };
+                let sy = if ky < n.div_ceil(2) {
+                    ky as f64
+                } else {
+                    ky as f64 - n as f64
+                };
+                let sx = if kx < n.div_ceil(2) {
+                    kx as f64
+                } else {
+                    kx as f64 - n as f64
+                };
                 let q = (sy * sy + sx * sx).sqrt().floor() as usize;
                 if q < n {
                     let (ar, ai) = fa[ky * n + kx];
@@ -575,17 +604,39 @@ mod tests {
 
     #[test]
     fn area_frc_matches_direct_dft() {
-        for &(h, w, phi) in &[(32, 32, 0.39), (24, 24, 1.0), (21, 21, 0.5), (20, 28, 0.39), (32, 32, 0.1)] {
+        for &(h, w, phi) in &[
+            (32, 32, 0.39),
+            (24, 24, 1.0),
+            (21, 21, 0.5),
+            (20, 28, 0.39),
+            (32, 32, 0.1),
+        ] {
             let a = rand_img(2, h, w, 1);
             // b correlated with a
             let b = ((&a * 0.7).unwrap() + (rand_img(2, h, w, 2) * 0.3).unwrap()).unwrap();
             let frc = AreaFrc::new(h, w, phi, &Device::Cpu).unwrap();
             let got = frc.area(&a, &b).unwrap().to_vec1::<f32>().unwrap();
-            for i in 0..2 {
-                let av = a.narrow(0, i, 1).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
-                let bv = b.narrow(0, i, 1).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+            for (i, &got_i) in got.iter().enumerate() {
+                let av = a
+                    .narrow(0, i, 1)
+                    .unwrap()
+                    .flatten_all()
+                    .unwrap()
+                    .to_vec1::<f32>()
+                    .unwrap();
+                let bv = b
+                    .narrow(0, i, 1)
+                    .unwrap()
+                    .flatten_all()
+                    .unwrap()
+                    .to_vec1::<f32>()
+                    .unwrap();
                 let want = slow_area_frc(&av, &bv, h, w, phi);
-                assert!((got[i] as f64 - want).abs() < 1e-4, "{h}x{w} φ={phi}: {} vs {want}", got[i]);
+                assert!(
+                    (got_i as f64 - want).abs() < 1e-4,
+                    "{h}x{w} φ={phi}: {} vs {want}",
+                    got_i
+                );
             }
         }
         // Identical images: area 1; a constant image has zero power: area 0.
@@ -639,7 +690,7 @@ mod tests {
         let (mut hh, mut ww) = (h, w);
         let wsum: f64 = MS_SSIM_WEIGHTS[..3].iter().sum();
         let mut prod = 1.0;
-        for s in 0..3 {
+        for (s, &wt) in MS_SSIM_WEIGHTS[..3].iter().enumerate() {
             if s > 0 {
                 // pad odd sides by repeating the last row/column, then 2×2 mean
                 let down = |x: &[f32]| -> Vec<f32> {
@@ -648,7 +699,9 @@ mod tests {
                     let mut o = vec![0.0; h2 * w2];
                     for i in 0..h2 {
                         for j in 0..w2 {
-                            o[i * w2 + j] = (at(2 * i, 2 * j) + at(2 * i + 1, 2 * j) + at(2 * i, 2 * j + 1)
+                            o[i * w2 + j] = (at(2 * i, 2 * j)
+                                + at(2 * i + 1, 2 * j)
+                                + at(2 * i, 2 * j + 1)
                                 + at(2 * i + 1, 2 * j + 1))
                                 / 4.0;
                         }
@@ -662,7 +715,7 @@ mod tests {
             }
             let (cs, ssim) = slow_ssim(&av, &bv, hh, ww, 2.0);
             let f = if s == 2 { ssim } else { cs };
-            prod *= f.max(1e-6).powf(MS_SSIM_WEIGHTS[s] / wsum);
+            prod *= f.max(1e-6).powf(wt / wsum);
         }
         assert!((got - prod).abs() < 1e-4, "{got} vs {prod}");
         // MS-SSIM(x, x) = 1 at 5 scales; too small for 5 scales is an error.
@@ -678,7 +731,15 @@ mod tests {
 
     #[test]
     fn loss_of_identical_images_and_gradients() {
-        let mut loss = Loss::new(LossWeights { mse: 0.5, ..Default::default() }, 0.39, 2).unwrap();
+        let mut loss = Loss::new(
+            LossWeights {
+                mse: 0.5,
+                ..Default::default()
+            },
+            0.39,
+            2,
+        )
+        .unwrap();
         let t = rand_img(2, 32, 32, 7);
         let (total, terms) = loss.compute(&t, &t).unwrap();
         assert!(terms.ms_ssim.abs() < 1e-5 && terms.frc.abs() < 1e-5);
@@ -692,24 +753,60 @@ mod tests {
             t.neg().unwrap(),
         ] {
             for wts in [
-                LossWeights { ms_ssim: 1.0, frc: 0.0, l1: 0.0, mse: 0.0 },
-                LossWeights { ms_ssim: 0.0, frc: 1.0, l1: 0.0, mse: 0.0 },
-                LossWeights { ms_ssim: 0.0, frc: 0.0, l1: 1.0, mse: 0.0 },
-                LossWeights { ms_ssim: 0.0, frc: 0.0, l1: 0.0, mse: 1.0 },
+                LossWeights {
+                    ms_ssim: 1.0,
+                    frc: 0.0,
+                    l1: 0.0,
+                    mse: 0.0,
+                },
+                LossWeights {
+                    ms_ssim: 0.0,
+                    frc: 1.0,
+                    l1: 0.0,
+                    mse: 0.0,
+                },
+                LossWeights {
+                    ms_ssim: 0.0,
+                    frc: 0.0,
+                    l1: 1.0,
+                    mse: 0.0,
+                },
+                LossWeights {
+                    ms_ssim: 0.0,
+                    frc: 0.0,
+                    l1: 0.0,
+                    mse: 1.0,
+                },
             ] {
                 let mut loss = Loss::new(wts, 0.39, 2).unwrap();
                 let v = Var::from_tensor(&pred).unwrap();
                 let (total, terms) = loss.compute(v.as_tensor(), &t).unwrap();
                 assert!(terms.total.is_finite());
                 let g = total.backward().unwrap();
-                let gv = g.get(v.as_tensor()).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+                let gv = g
+                    .get(v.as_tensor())
+                    .unwrap()
+                    .flatten_all()
+                    .unwrap()
+                    .to_vec1::<f32>()
+                    .unwrap();
                 assert!(gv.iter().all(|x| x.is_finite()), "{wts:?}");
             }
         }
         // Hand check: L1 and MSE of 0 vs 1 images.
         let z = Tensor::zeros((1, 1, 32, 32), DType::F32, &Device::Cpu).unwrap();
         let o = Tensor::ones((1, 1, 32, 32), DType::F32, &Device::Cpu).unwrap();
-        let mut loss = Loss::new(LossWeights { ms_ssim: 0.0, frc: 0.0, l1: 0.1, mse: 1.0 }, 0.39, 3).unwrap();
+        let mut loss = Loss::new(
+            LossWeights {
+                ms_ssim: 0.0,
+                frc: 0.0,
+                l1: 0.1,
+                mse: 1.0,
+            },
+            0.39,
+            3,
+        )
+        .unwrap();
         let (_, terms) = loss.compute(&z, &(o * 0.5).unwrap()).unwrap();
         assert!((terms.l1 - 0.5).abs() < 1e-7 && (terms.mse - 0.25).abs() < 1e-7);
         assert!((terms.total - (0.05 + 0.25)).abs() < 1e-6);
@@ -729,9 +826,21 @@ mod tests {
         let v = Var::from_tensor(&a.to_dtype(DType::F64).unwrap()).unwrap();
         let b64 = b.to_dtype(DType::F64).unwrap();
         // f64 version of the same graph (matrices are f32: cast inputs back).
-        let f = |x: &Tensor| frc.area(&x.to_dtype(DType::F32).unwrap(), &b64.to_dtype(DType::F32).unwrap()).unwrap();
+        let f = |x: &Tensor| {
+            frc.area(
+                &x.to_dtype(DType::F32).unwrap(),
+                &b64.to_dtype(DType::F32).unwrap(),
+            )
+            .unwrap()
+        };
         let g = f(v.as_tensor()).sum_all().unwrap().backward().unwrap();
-        let gv = g.get(v.as_tensor()).unwrap().flatten_all().unwrap().to_vec1::<f64>().unwrap();
+        let gv = g
+            .get(v.as_tensor())
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f64>()
+            .unwrap();
         let av = a.flatten_all().unwrap().to_vec1::<f32>().unwrap();
         let eps = 1e-2f32;
         for &i in &[0usize, 17, 100, 255] {
@@ -743,7 +852,11 @@ mod tests {
             let tm = Tensor::from_vec(m, (1, 1, h, w), &Device::Cpu).unwrap();
             let fd = (f(&tp).to_vec1::<f32>().unwrap()[0] - f(&tm).to_vec1::<f32>().unwrap()[0]) as f64
                 / (2.0 * eps as f64);
-            assert!((fd - gv[i]).abs() < 2e-3 + 0.05 * fd.abs(), "{i}: {fd} vs {}", gv[i]);
+            assert!(
+                (fd - gv[i]).abs() < 2e-3 + 0.05 * fd.abs(),
+                "{i}: {fd} vs {}",
+                gv[i]
+            );
         }
     }
 }

@@ -19,7 +19,7 @@ pub mod predict;
 pub mod train;
 pub mod unet;
 
-pub use data::{make_patch, normalize, PatchOptions, Pairs};
+pub use data::{make_patch, normalize, Pairs, PatchOptions};
 pub use loss::{AreaFrc, Loss, LossTerms, LossWeights};
 pub use train::{train, EpochReport, History, TrainOptions};
 pub use unet::{PredictOptions, UNet, UNetConfig};

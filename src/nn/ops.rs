@@ -31,9 +31,7 @@
 //! On a non-CPU device [`conv2d`] and [`conv_transpose2d`] fall back to
 //! candle's own convolution kernels.
 
-use candle_core::{
-    backend::BackendStorage, CpuStorage, CustomOp1, DType, Layout, Shape, Tensor, WithDType,
-};
+use candle_core::{backend::BackendStorage, CpuStorage, CustomOp1, DType, Layout, Shape, Tensor, WithDType};
 use rayon::prelude::*;
 
 /// Geometry of a 2-D convolution window: kernel `kh × kw`, the same stride and
@@ -95,11 +93,7 @@ struct Col2Im {
     n: usize,
 }
 
-fn contiguous_slice<'a, T: WithDType>(
-    s: &'a [T],
-    l: &Layout,
-    op: &str,
-) -> candle_core::Result<&'a [T]> {
+fn contiguous_slice<'a, T: WithDType>(s: &'a [T], l: &Layout, op: &str) -> candle_core::Result<&'a [T]> {
     match l.contiguous_offsets() {
         Some((a, b)) => Ok(&s[a..b]),
         None => candle_core::bail!("{op}: input must be contiguous"),
@@ -114,33 +108,31 @@ fn im2col_kernel<T: WithDType>(x: &[T], n: usize, g: Geom, ho: usize, wo: usize)
     let (h, w, s) = (g.h as isize, g.w as isize, g.stride as isize);
     let p = g.pad as isize;
     // One task per channel: it owns rows (c, ·, ·), a contiguous block.
-    out.par_chunks_mut(kk * nl)
-        .enumerate()
-        .for_each(|(c, block)| {
-            for ky in 0..g.kh {
-                for kx in 0..g.kw {
-                    let row = &mut block[(ky * g.kw + kx) * nl..(ky * g.kw + kx + 1) * nl];
-                    for b in 0..n {
-                        let img = &x[(b * g.c + c) * g.h * g.w..(b * g.c + c + 1) * g.h * g.w];
-                        let dst = &mut row[b * l..(b + 1) * l];
-                        for oy in 0..ho {
-                            let iy = oy as isize * s - p + ky as isize;
-                            let drow = &mut dst[oy * wo..(oy + 1) * wo];
-                            if iy < 0 || iy >= h {
-                                continue; // stays zero
-                            }
-                            let srow = &img[iy as usize * g.w..(iy as usize + 1) * g.w];
-                            for (ox, d) in drow.iter_mut().enumerate() {
-                                let ix = ox as isize * s - p + kx as isize;
-                                if ix >= 0 && ix < w {
-                                    *d = srow[ix as usize];
-                                }
+    out.par_chunks_mut(kk * nl).enumerate().for_each(|(c, block)| {
+        for ky in 0..g.kh {
+            for kx in 0..g.kw {
+                let row = &mut block[(ky * g.kw + kx) * nl..(ky * g.kw + kx + 1) * nl];
+                for b in 0..n {
+                    let img = &x[(b * g.c + c) * g.h * g.w..(b * g.c + c + 1) * g.h * g.w];
+                    let dst = &mut row[b * l..(b + 1) * l];
+                    for oy in 0..ho {
+                        let iy = oy as isize * s - p + ky as isize;
+                        let drow = &mut dst[oy * wo..(oy + 1) * wo];
+                        if iy < 0 || iy >= h {
+                            continue; // stays zero
+                        }
+                        let srow = &img[iy as usize * g.w..(iy as usize + 1) * g.w];
+                        for (ox, d) in drow.iter_mut().enumerate() {
+                            let ix = ox as isize * s - p + kx as isize;
+                            if ix >= 0 && ix < w {
+                                *d = srow[ix as usize];
                             }
                         }
                     }
                 }
             }
-        });
+        }
+    });
     out
 }
 
@@ -259,15 +251,20 @@ fn col2im_raw(cols: &Tensor, g: Geom, n: usize) -> candle_core::Result<Tensor> {
 /// im2col of `x` `(N, C, H, W)` for a `kh × kw` window with `stride` and zero
 /// `pad`: a `(C·kh·kw, N·Ho·Wo)` tensor (see the module doc). CPU only;
 /// differentiable (its gradient is [`col2im`]).
-pub fn im2col(
-    x: &Tensor,
-    kh: usize,
-    kw: usize,
-    stride: usize,
-    pad: usize,
-) -> candle_core::Result<Tensor> {
+pub fn im2col(x: &Tensor, kh: usize, kw: usize, stride: usize, pad: usize) -> candle_core::Result<Tensor> {
     let (_, c, h, w) = x.dims4()?;
-    im2col_raw(x, Geom { c, h, w, kh, kw, stride, pad })
+    im2col_raw(
+        x,
+        Geom {
+            c,
+            h,
+            w,
+            kh,
+            kw,
+            stride,
+            pad,
+        },
+    )
 }
 
 /// col2im: the adjoint of [`im2col`], from `(C·kh·kw, N·Ho·Wo)` columns back
@@ -285,7 +282,19 @@ pub fn col2im(
     stride: usize,
     pad: usize,
 ) -> candle_core::Result<Tensor> {
-    col2im_raw(cols, Geom { c, h, w, kh, kw, stride, pad }, n)
+    col2im_raw(
+        cols,
+        Geom {
+            c,
+            h,
+            w,
+            kh,
+            kw,
+            stride,
+            pad,
+        },
+        n,
+    )
 }
 
 /// `dst (m×n) = [dst +] lhs (m×k) · rhs (k×n)` with explicit strides
@@ -365,7 +374,18 @@ fn conv2d_fwd<T: WithDType>(x: &[T], w: &[T], n: usize, g: Geom, cout: usize) ->
     let mut y = vec![T::zero(); n * cout * l];
     for b in 0..n {
         // y_b (Cout × L) = W (Cout × K) · cols[:, bL..(b+1)L]
-        gemm_into(cout, l, k, &mut y[b * cout * l..], (l, 1), false, w, (k, 1), &cols[b * l..], (n * l, 1));
+        gemm_into(
+            cout,
+            l,
+            k,
+            &mut y[b * cout * l..],
+            (l, 1),
+            false,
+            w,
+            (k, 1),
+            &cols[b * l..],
+            (n * l, 1),
+        );
     }
     Ok(y)
 }
@@ -387,9 +407,31 @@ fn conv2d_bwd<T: WithDType>(
     for b in 0..n {
         let dyb = &dy[b * cout * l..(b + 1) * cout * l];
         // dW (Cout × K) += dy_b (Cout × L) · cols_bᵀ (L × K)
-        gemm_into(cout, k, l, &mut dw, (k, 1), b > 0, dyb, (l, 1), &cols[b * l..], (1, n * l));
+        gemm_into(
+            cout,
+            k,
+            l,
+            &mut dw,
+            (k, 1),
+            b > 0,
+            dyb,
+            (l, 1),
+            &cols[b * l..],
+            (1, n * l),
+        );
         // dcols_b (K × L) = Wᵀ (K × Cout) · dy_b (Cout × L)
-        gemm_into(k, l, cout, &mut dcols[b * l..], (n * l, 1), false, w, (1, k), dyb, (l, 1));
+        gemm_into(
+            k,
+            l,
+            cout,
+            &mut dcols[b * l..],
+            (n * l, 1),
+            false,
+            w,
+            (1, k),
+            dyb,
+            (l, 1),
+        );
     }
     Ok((col2im_kernel(&dcols, n, g, ho, wo), dw))
 }
@@ -400,7 +442,18 @@ fn convt_fwd<T: WithDType>(x: &[T], w: &[T], n: usize, g: Geom, cin: usize) -> c
     let mut cols = vec![T::zero(); k * n * l];
     for b in 0..n {
         // cols_b (K × L) = Wᵀ (K × Cin) · x_b (Cin × L), W stored (Cin, K)
-        gemm_into(k, l, cin, &mut cols[b * l..], (n * l, 1), false, w, (1, k), &x[b * cin * l..], (l, 1));
+        gemm_into(
+            k,
+            l,
+            cin,
+            &mut cols[b * l..],
+            (n * l, 1),
+            false,
+            w,
+            (1, k),
+            &x[b * cin * l..],
+            (l, 1),
+        );
     }
     Ok(col2im_kernel(&cols, n, g, h, wd))
 }
@@ -421,9 +474,31 @@ fn convt_bwd<T: WithDType>(
     for b in 0..n {
         let xb = &x[b * cin * l..(b + 1) * cin * l];
         // dx_b (Cin × L) = W (Cin × K) · dcols_b (K × L)
-        gemm_into(cin, l, k, &mut dx[b * cin * l..], (l, 1), false, w, (k, 1), &dcols[b * l..], (n * l, 1));
+        gemm_into(
+            cin,
+            l,
+            k,
+            &mut dx[b * cin * l..],
+            (l, 1),
+            false,
+            w,
+            (k, 1),
+            &dcols[b * l..],
+            (n * l, 1),
+        );
         // dW (Cin × K) += x_b (Cin × L) · dcols_bᵀ (L × K)
-        gemm_into(cin, k, l, &mut dw, (k, 1), b > 0, xb, (l, 1), &dcols[b * l..], (1, n * l));
+        gemm_into(
+            cin,
+            k,
+            l,
+            &mut dw,
+            (k, 1),
+            b > 0,
+            xb,
+            (l, 1),
+            &dcols[b * l..],
+            (1, n * l),
+        );
     }
     Ok((dx, dw))
 }
@@ -443,7 +518,13 @@ impl candle_core::CustomOp2 for Conv2dOp {
         "locus-conv2d"
     }
 
-    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
         let n = l1.dims()[0];
         let (ho, wo) = self.g.out()?;
         let shape = Shape::from((n, self.cout, ho, wo));
@@ -461,17 +542,43 @@ impl candle_core::CustomOp2 for Conv2dOp {
         Ok((out, shape))
     }
 
-    fn bwd(&self, x: &Tensor, w: &Tensor, _res: &Tensor, dy: &Tensor) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        _res: &Tensor,
+        dy: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
         let n = x.dim(0)?;
         let dev = x.device();
         let (dx, dw) = match x.dtype() {
             DType::F32 => {
-                let (dx, dw) = conv2d_bwd(&data::<f32>(x)?, &data::<f32>(w)?, &data::<f32>(dy)?, n, self.g, self.cout)?;
-                (Tensor::from_vec(dx, x.shape(), dev)?, Tensor::from_vec(dw, w.shape(), dev)?)
+                let (dx, dw) = conv2d_bwd(
+                    &data::<f32>(x)?,
+                    &data::<f32>(w)?,
+                    &data::<f32>(dy)?,
+                    n,
+                    self.g,
+                    self.cout,
+                )?;
+                (
+                    Tensor::from_vec(dx, x.shape(), dev)?,
+                    Tensor::from_vec(dw, w.shape(), dev)?,
+                )
             }
             DType::F64 => {
-                let (dx, dw) = conv2d_bwd(&data::<f64>(x)?, &data::<f64>(w)?, &data::<f64>(dy)?, n, self.g, self.cout)?;
-                (Tensor::from_vec(dx, x.shape(), dev)?, Tensor::from_vec(dw, w.shape(), dev)?)
+                let (dx, dw) = conv2d_bwd(
+                    &data::<f64>(x)?,
+                    &data::<f64>(w)?,
+                    &data::<f64>(dy)?,
+                    n,
+                    self.g,
+                    self.cout,
+                )?;
+                (
+                    Tensor::from_vec(dx, x.shape(), dev)?,
+                    Tensor::from_vec(dw, w.shape(), dev)?,
+                )
             }
             d => candle_core::bail!("conv2d: unsupported dtype {d:?}"),
         };
@@ -484,7 +591,13 @@ impl candle_core::CustomOp2 for ConvT2dOp {
         "locus-conv-transpose2d"
     }
 
-    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
         let n = l1.dims()[0];
         let shape = Shape::from((n, self.g.c, self.g.h, self.g.w));
         let out = match (s1, s2) {
@@ -501,17 +614,43 @@ impl candle_core::CustomOp2 for ConvT2dOp {
         Ok((out, shape))
     }
 
-    fn bwd(&self, x: &Tensor, w: &Tensor, _res: &Tensor, dy: &Tensor) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        _res: &Tensor,
+        dy: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
         let n = x.dim(0)?;
         let dev = x.device();
         let (dx, dw) = match x.dtype() {
             DType::F32 => {
-                let (dx, dw) = convt_bwd(&data::<f32>(x)?, &data::<f32>(w)?, &data::<f32>(dy)?, n, self.g, self.cin)?;
-                (Tensor::from_vec(dx, x.shape(), dev)?, Tensor::from_vec(dw, w.shape(), dev)?)
+                let (dx, dw) = convt_bwd(
+                    &data::<f32>(x)?,
+                    &data::<f32>(w)?,
+                    &data::<f32>(dy)?,
+                    n,
+                    self.g,
+                    self.cin,
+                )?;
+                (
+                    Tensor::from_vec(dx, x.shape(), dev)?,
+                    Tensor::from_vec(dw, w.shape(), dev)?,
+                )
             }
             DType::F64 => {
-                let (dx, dw) = convt_bwd(&data::<f64>(x)?, &data::<f64>(w)?, &data::<f64>(dy)?, n, self.g, self.cin)?;
-                (Tensor::from_vec(dx, x.shape(), dev)?, Tensor::from_vec(dw, w.shape(), dev)?)
+                let (dx, dw) = convt_bwd(
+                    &data::<f64>(x)?,
+                    &data::<f64>(w)?,
+                    &data::<f64>(dy)?,
+                    n,
+                    self.g,
+                    self.cin,
+                )?;
+                (
+                    Tensor::from_vec(dx, x.shape(), dev)?,
+                    Tensor::from_vec(dw, w.shape(), dev)?,
+                )
             }
             d => candle_core::bail!("conv_transpose2d: unsupported dtype {d:?}"),
         };
@@ -537,9 +676,18 @@ pub fn conv2d(x: &Tensor, weight: &Tensor, stride: usize, pad: usize) -> candle_
     if cw != c {
         candle_core::bail!("conv2d: input has {c} channels, weight expects {cw}");
     }
-    let g = Geom { c, h, w, kh, kw, stride, pad };
+    let g = Geom {
+        c,
+        h,
+        w,
+        kh,
+        kw,
+        stride,
+        pad,
+    };
     g.out()?;
-    x.contiguous()?.apply_op2(&weight.contiguous()?, Conv2dOp { g, cout })
+    x.contiguous()?
+        .apply_op2(&weight.contiguous()?, Conv2dOp { g, cout })
 }
 
 /// Transposed 2-D convolution of `x` `(N, Cin, H, W)` with `weight`
@@ -571,11 +719,20 @@ pub fn conv_transpose2d(
         (Some(a), Some(b)) if h > 0 && w > 0 => (a, b),
         _ => candle_core::bail!("conv_transpose2d: padding {pad} too large for a {kh}x{kw} kernel"),
     };
-    let g = Geom { c: cout, h: oh, w: ow, kh, kw, stride, pad };
+    let g = Geom {
+        c: cout,
+        h: oh,
+        w: ow,
+        kh,
+        kw,
+        stride,
+        pad,
+    };
     if g.out()? != (h, w) {
         candle_core::bail!("conv_transpose2d: inconsistent geometry");
     }
-    x.contiguous()?.apply_op2(&weight.contiguous()?, ConvT2dOp { g, cin })
+    x.contiguous()?
+        .apply_op2(&weight.contiguous()?, ConvT2dOp { g, cin })
 }
 
 fn f32_data(t: &Tensor, op: &str) -> candle_core::Result<Vec<f32>> {
@@ -631,7 +788,11 @@ impl candle_core::CustomOp3 for BatchNormTrain {
             candle_core::bail!("batchnorm: expected (N, C, H, W), got {:?}", l1.dims());
         };
         if g.len() != c || b.len() != c {
-            candle_core::bail!("batchnorm: {c} channels but {} scales and {} shifts", g.len(), b.len());
+            candle_core::bail!(
+                "batchnorm: {c} channels but {} scales and {} shifts",
+                g.len(),
+                b.len()
+            );
         }
         let hw = h * w;
         let m = (n * hw) as f64;
@@ -641,7 +802,10 @@ impl candle_core::CustomOp3 for BatchNormTrain {
             .map(|ch| {
                 let mut s = 0.0f64;
                 for bi in 0..n {
-                    s += x[(bi * c + ch) * hw..(bi * c + ch + 1) * hw].iter().map(|&v| v as f64).sum::<f64>();
+                    s += x[(bi * c + ch) * hw..(bi * c + ch + 1) * hw]
+                        .iter()
+                        .map(|&v| v as f64)
+                        .sum::<f64>();
                 }
                 let mean = s / m;
                 let mut q = 0.0f64;
@@ -804,7 +968,11 @@ impl CustomOp1 for Leaky {
 /// LeakyReLU (slope 0: ReLU) as one fused op on the CPU; candle ops elsewhere.
 pub fn leaky_relu(x: &Tensor, slope: f64) -> candle_core::Result<Tensor> {
     if !x.device().is_cpu() || x.dtype() != DType::F32 {
-        return if slope == 0.0 { x.relu() } else { x.maximum(&(x * slope)?) };
+        return if slope == 0.0 {
+            x.relu()
+        } else {
+            x.maximum(&(x * slope)?)
+        };
     }
     x.contiguous()?.apply_op1(Leaky { slope: slope as f32 })
 }
@@ -889,7 +1057,15 @@ mod tests {
             let theirs = x.conv2d(&wt, p, s, 1, 1).unwrap();
             assert_eq!(ours.dims(), theirs.dims());
             assert!(max_abs_diff(&ours, &theirs) < 1e-12);
-            let g = Geom { c, h, w, kh: k, kw: k, stride: s, pad: p };
+            let g = Geom {
+                c,
+                h,
+                w,
+                kh: k,
+                kw: k,
+                stride: s,
+                pad: p,
+            };
             let naive = naive_conv(
                 &x.flatten_all().unwrap().to_vec1::<f64>().unwrap(),
                 n,
@@ -927,8 +1103,14 @@ mod tests {
         let x = Var::from_tensor(&rand_t(&[2, 3, 8, 8], 5, DType::F64)).unwrap();
         let wt = Var::from_tensor(&rand_t(&[4, 3, 4, 4], 6, DType::F64)).unwrap();
         let proj = rand_t(&[2, 4, 4, 4], 7, DType::F64);
-        let l1 = (conv2d(&x, &wt, 2, 1).unwrap() * &proj).unwrap().sum_all().unwrap();
-        let l2 = (x.conv2d(&wt, 1, 2, 1, 1).unwrap() * &proj).unwrap().sum_all().unwrap();
+        let l1 = (conv2d(&x, &wt, 2, 1).unwrap() * &proj)
+            .unwrap()
+            .sum_all()
+            .unwrap();
+        let l2 = (x.conv2d(&wt, 1, 2, 1, 1).unwrap() * &proj)
+            .unwrap()
+            .sum_all()
+            .unwrap();
         let g1 = l1.backward().unwrap();
         let g2 = l2.backward().unwrap();
         for v in [&x, &wt] {
@@ -940,7 +1122,10 @@ mod tests {
         let x = Var::from_tensor(&rand_t(&[2, 3, 4, 4], 8, DType::F64)).unwrap();
         let wt = Var::from_tensor(&rand_t(&[3, 2, 4, 4], 9, DType::F64)).unwrap();
         let proj = rand_t(&[2, 2, 8, 8], 10, DType::F64);
-        let l1 = (conv_transpose2d(&x, &wt, 2, 1).unwrap() * &proj).unwrap().sum_all().unwrap();
+        let l1 = (conv_transpose2d(&x, &wt, 2, 1).unwrap() * &proj)
+            .unwrap()
+            .sum_all()
+            .unwrap();
         let l2 = (x.conv_transpose2d(&wt, 1, 0, 2, 1).unwrap() * &proj)
             .unwrap()
             .sum_all()
@@ -970,8 +1155,20 @@ mod tests {
         };
         let xv = Var::from_tensor(&x0).unwrap();
         let grads = loss(&xv, &w2).backward().unwrap();
-        let gx = grads.get(xv.as_tensor()).unwrap().flatten_all().unwrap().to_vec1::<f64>().unwrap();
-        let gw = grads.get(w2.as_tensor()).unwrap().flatten_all().unwrap().to_vec1::<f64>().unwrap();
+        let gx = grads
+            .get(xv.as_tensor())
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f64>()
+            .unwrap();
+        let gw = grads
+            .get(w2.as_tensor())
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f64>()
+            .unwrap();
         let xs = x0.flatten_all().unwrap().to_vec1::<f64>().unwrap();
         let ws = w2.flatten_all().unwrap().to_vec1::<f64>().unwrap();
         let h = 1e-5;
@@ -985,7 +1182,11 @@ mod tests {
             let fd = (loss(&ta, w2.as_tensor()).to_scalar::<f64>().unwrap()
                 - loss(&tb, w2.as_tensor()).to_scalar::<f64>().unwrap())
                 / (2.0 * h);
-            assert!((fd - gx[i]).abs() < 1e-6 * (1.0 + fd.abs()), "x[{i}]: {fd} vs {}", gx[i]);
+            assert!(
+                (fd - gx[i]).abs() < 1e-6 * (1.0 + fd.abs()),
+                "x[{i}]: {fd} vs {}",
+                gx[i]
+            );
         }
         for &i in &[0usize, 13, 50, 95] {
             let mut a = ws.clone();
@@ -997,7 +1198,11 @@ mod tests {
             let fd = (loss(&x0, &ta).to_scalar::<f64>().unwrap()
                 - loss(&x0, &tb).to_scalar::<f64>().unwrap())
                 / (2.0 * h);
-            assert!((fd - gw[i]).abs() < 1e-6 * (1.0 + fd.abs()), "w[{i}]: {fd} vs {}", gw[i]);
+            assert!(
+                (fd - gw[i]).abs() < 1e-6 * (1.0 + fd.abs()),
+                "w[{i}]: {fd} vs {}",
+                gw[i]
+            );
         }
     }
 
@@ -1007,16 +1212,32 @@ mod tests {
         let x = rand_t(&[2, 3, 7, 6], 15, DType::F64);
         let cols = im2col(&x, 3, 4, 2, 1).unwrap();
         let c = rand_t(cols.dims(), 16, DType::F64);
-        let lhs = (&cols * &c).unwrap().sum_all().unwrap().to_scalar::<f64>().unwrap();
+        let lhs = (&cols * &c)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .to_scalar::<f64>()
+            .unwrap();
         let back = col2im(&c, 2, 3, 7, 6, 3, 4, 2, 1).unwrap();
-        let rhs = (&x * &back).unwrap().sum_all().unwrap().to_scalar::<f64>().unwrap();
+        let rhs = (&x * &back)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .to_scalar::<f64>()
+            .unwrap();
         assert!((lhs - rhs).abs() < 1e-10 * lhs.abs().max(1.0));
     }
 
     #[test]
     fn batch_norm_matches_candle_ops_and_gradients() {
         // Reference: the same formula in plain candle ops, autograd gradients.
-        let x = Var::from_tensor(&(rand_t(&[2, 3, 4, 5], 21, DType::F32) * 3.0).unwrap().affine(1.0, 0.5).unwrap()).unwrap();
+        let x = Var::from_tensor(
+            &(rand_t(&[2, 3, 4, 5], 21, DType::F32) * 3.0)
+                .unwrap()
+                .affine(1.0, 0.5)
+                .unwrap(),
+        )
+        .unwrap();
         let g = Var::from_tensor(&rand_t(&[3], 22, DType::F32)).unwrap();
         let b = Var::from_tensor(&rand_t(&[3], 23, DType::F32)).unwrap();
         let proj = rand_t(&[2, 3, 4, 5], 24, DType::F32);

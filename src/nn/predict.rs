@@ -30,7 +30,12 @@ pub(crate) struct AxisPlan {
     pub weight: Vec<f32>,
 }
 
-pub(crate) fn plan_axis(len: usize, tile: usize, overlap: Option<usize>, multiple: usize) -> Result<AxisPlan> {
+pub(crate) fn plan_axis(
+    len: usize,
+    tile: usize,
+    overlap: Option<usize>,
+    multiple: usize,
+) -> Result<AxisPlan> {
     let round_up = |v: usize| v.div_ceil(multiple) * multiple;
     let tile = round_up(tile.max(1));
     let t = tile.min(round_up(len));
@@ -141,7 +146,7 @@ mod tests {
         assert_eq!(p.starts, vec![0, 36]); // overlap 28 ≥ 16
         let p2 = plan_axis(200, 64, Some(16), 16).unwrap();
         assert_eq!(p2.starts, vec![0, 45, 91, 136]); // step ≤ 48
-        // Every pixel covered, weights positive.
+                                                     // Every pixel covered, weights positive.
         let mut cov = vec![0.0f32; 100];
         for &s0 in &p.starts {
             for i in 0..64 {
@@ -180,8 +185,19 @@ mod tests {
         };
         let tiled = net.predict(img.view(), &opts).unwrap();
         let x = normalize(img.view()).unwrap();
-        let t = Tensor::from_vec(x.iter().copied().collect::<Vec<_>>(), (1, 1, 64, 64), &Device::Cpu).unwrap();
-        let direct = net.forward(&t, false).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let t = Tensor::from_vec(
+            x.iter().copied().collect::<Vec<_>>(),
+            (1, 1, 64, 64),
+            &Device::Cpu,
+        )
+        .unwrap();
+        let direct = net
+            .forward(&t, false)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
         assert_eq!(tiled.iter().copied().collect::<Vec<_>>(), direct);
     }
 
@@ -198,7 +214,13 @@ mod tests {
             1.0 + 0.1 * ((i as f32 / 40.0).sin() + (j as f32 / 50.0).cos())
         });
         let whole = net
-            .predict(img.view(), &PredictOptions { tile: n, ..Default::default() })
+            .predict(
+                img.view(),
+                &PredictOptions {
+                    tile: n,
+                    ..Default::default()
+                },
+            )
             .unwrap();
         let opts = PredictOptions {
             tile: 64,
@@ -225,8 +247,19 @@ mod tests {
         for &y0 in &py.starts {
             for &x0 in &py.starts {
                 let t = x.slice(s![y0..y0 + 64, x0..x0 + 64]).to_owned();
-                let tt = Tensor::from_vec(t.iter().copied().collect::<Vec<_>>(), (1, 1, 64, 64), &Device::Cpu).unwrap();
-                let o = net.forward(&tt, false).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+                let tt = Tensor::from_vec(
+                    t.iter().copied().collect::<Vec<_>>(),
+                    (1, 1, 64, 64),
+                    &Device::Cpu,
+                )
+                .unwrap();
+                let o = net
+                    .forward(&tt, false)
+                    .unwrap()
+                    .flatten_all()
+                    .unwrap()
+                    .to_vec1::<f32>()
+                    .unwrap();
                 for i in 0..64 {
                     for j in 0..64 {
                         hard[[y0 + i, x0 + j]] = o[i * 64 + j];
@@ -235,8 +268,14 @@ mod tests {
             }
         }
         let (blended, unblended) = (extra_step(&tiled), extra_step(&hard));
-        assert!(unblended > 0.05, "the test image must show tile edge effects: {unblended}");
-        assert!(blended < 0.3 * unblended, "seams: blended {blended} vs unblended {unblended}");
+        assert!(
+            unblended > 0.05,
+            "the test image must show tile edge effects: {unblended}"
+        );
+        assert!(
+            blended < 0.3 * unblended,
+            "seams: blended {blended} vs unblended {unblended}"
+        );
     }
 
     #[test]

@@ -173,7 +173,8 @@ fn mix(seed: u64, a: u64, b: u64) -> u64 {
 fn check_options(net: &UNet, pairs: &Pairs, o: &TrainOptions, loss: &Loss) -> Result<()> {
     pairs.validate()?;
     if let Some(v) = &o.validation {
-        v.validate().map_err(|e| Error::arg("validation", e.to_string()))?;
+        v.validate()
+            .map_err(|e| Error::arg("validation", e.to_string()))?;
     }
     if o.batch == 0 {
         return Err(Error::arg("batch", "must be at least 1"));
@@ -187,7 +188,7 @@ fn check_options(net: &UNet, pairs: &Pairs, o: &TrainOptions, loss: &Loss) -> Re
     o.adam().validate()?;
     let p = o.patch.patch;
     let m = net.config().size_multiple();
-    if p == 0 || p % m != 0 {
+    if p == 0 || !p.is_multiple_of(m) {
         return Err(Error::arg(
             "patch",
             format!("must be a positive multiple of 2^depth = {m}, got {p}"),
@@ -325,7 +326,12 @@ fn train_with_stop(
             let mut xs = Vec::with_capacity(chunk.len());
             let mut ys = Vec::with_capacity(chunk.len());
             for &i in chunk {
-                let (x, y) = make_patch(pairs.inputs[i].view(), pairs.targets[i].view(), &opts.patch, &mut rng)?;
+                let (x, y) = make_patch(
+                    pairs.inputs[i].view(),
+                    pairs.targets[i].view(),
+                    &opts.patch,
+                    &mut rng,
+                )?;
                 xs.push(x);
                 ys.push(y);
             }
@@ -405,7 +411,10 @@ mod tests {
             // a few bright lines as "filaments"
             let mut dens = Array2::<f32>::zeros((side, side));
             for _ in 0..4 {
-                let (y0, x0) = (rng.random_range(0.0..side as f32), rng.random_range(0.0..side as f32));
+                let (y0, x0) = (
+                    rng.random_range(0.0..side as f32),
+                    rng.random_range(0.0..side as f32),
+                );
                 let a: f32 = rng.random_range(0.0..std::f32::consts::PI);
                 for t in 0..(2 * side) {
                     let s = t as f32 - side as f32;
@@ -414,14 +423,21 @@ mod tests {
                         for dx in -2i32..=2 {
                             let (yy, xx) = (y as i32 + dy, x as i32 + dx);
                             if yy >= 0 && xx >= 0 && (yy as usize) < side && (xx as usize) < side {
-                                dens[[yy as usize, xx as usize]] += (-((dy * dy + dx * dx) as f32) / 2.0).exp();
+                                dens[[yy as usize, xx as usize]] +=
+                                    (-((dy * dy + dx * dx) as f32) / 2.0).exp();
                             }
                         }
                     }
                 }
             }
             let mx = dens.iter().cloned().fold(0.0f32, f32::max).max(1e-6);
-            let sparse = dens.mapv(|d| if rng.random::<f32>() < 0.5 * d / mx { 1.0 } else { 0.0 });
+            let sparse = dens.mapv(|d| {
+                if rng.random::<f32>() < 0.5 * d / mx {
+                    1.0
+                } else {
+                    0.0
+                }
+            });
             inputs.push(sparse);
             targets.push(dens);
         }
@@ -429,7 +445,15 @@ mod tests {
     }
 
     pub(super) fn small_net() -> UNet {
-        UNet::new(UNetConfig { depth: 4, filters: 8, ..Default::default() }, &Device::Cpu).unwrap()
+        UNet::new(
+            UNetConfig {
+                depth: 4,
+                filters: 8,
+                ..Default::default()
+            },
+            &Device::Cpu,
+        )
+        .unwrap()
     }
 
     pub(super) fn opts(epochs: usize) -> TrainOptions {
@@ -437,7 +461,11 @@ mod tests {
             epochs,
             lr: 2e-3,
             ms_ssim_scales: 3,
-            patch: PatchOptions { patch: 64, crop: Some(64), rotate: false },
+            patch: PatchOptions {
+                patch: 64,
+                crop: Some(64),
+                rotate: false,
+            },
             ..Default::default()
         }
     }
@@ -448,7 +476,10 @@ mod tests {
         // One pair per step: 15 epochs × 2 pairs = 30 steps; measure the
         // loss on the training patches before and after in inference mode.
         let net = small_net();
-        let o = TrainOptions { validation: Some(pairs.clone()), ..opts(15) };
+        let o = TrainOptions {
+            validation: Some(pairs.clone()),
+            ..opts(15)
+        };
         let mut loss = Loss::new(o.weights, o.frc_fraction, o.ms_ssim_scales).unwrap();
         let before = validate(&net, &pairs, &o, &mut loss).unwrap();
         let mut seen = 0;
@@ -459,7 +490,11 @@ mod tests {
         let first = h.epochs[0].train.total;
         let last = h.epochs.last().unwrap().train.total;
         let after = h.epochs.last().unwrap().validation.unwrap().total;
-        assert!(after <= 0.7 * before.total, "validation {} -> {after}", before.total);
+        assert!(
+            after <= 0.7 * before.total,
+            "validation {} -> {after}",
+            before.total
+        );
         assert!(last <= 0.7 * first, "training {first} -> {last}");
         assert_eq!(h.train_loss("frc").unwrap().len(), 15);
         assert!(h.train_loss("nope").is_err());
@@ -475,13 +510,20 @@ mod tests {
         let ha = train(&a, &pairs, &opts(3), &mut |_| {}).unwrap();
         // 2 epochs with a checkpoint, then resume to 3 in a fresh net.
         let b = small_net();
-        let o = TrainOptions { checkpoint: Some(ck.clone()), ..opts(2) };
+        let o = TrainOptions {
+            checkpoint: Some(ck.clone()),
+            ..opts(2)
+        };
         let hb = train(&b, &pairs, &o, &mut |_| {}).unwrap();
         assert_eq!(hb.steps, 4);
         let side = checkpoint::read_sidecar(&ck).unwrap();
         assert_eq!(side.training.as_ref().unwrap().step, 4);
         let c = small_net();
-        let o = TrainOptions { checkpoint: Some(ck.clone()), resume: true, ..opts(3) };
+        let o = TrainOptions {
+            checkpoint: Some(ck.clone()),
+            resume: true,
+            ..opts(3)
+        };
         let hc = train(&c, &pairs, &o, &mut |_| {}).unwrap();
         assert_eq!(hc.resumed_from, Some(2));
         assert_eq!(hc.steps, 6);
@@ -504,7 +546,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let ck = dir.path().join("ck.safetensors");
         let net = small_net();
-        let o = TrainOptions { checkpoint: Some(ck.clone()), ..opts(5) };
+        let o = TrainOptions {
+            checkpoint: Some(ck.clone()),
+            ..opts(5)
+        };
         // The process-wide Ctrl-C flag would stop the other tests running in
         // parallel: inject the request instead.
         let h = train_with_stop(&net, &pairs, &o, &mut |_| {}, &|| true).unwrap();
@@ -521,12 +566,29 @@ mod tests {
         let bad = |o: TrainOptions| train(&net, &pairs, &o, &mut |_| {}).unwrap_err().to_string();
         assert!(bad(TrainOptions { batch: 0, ..opts(1) }).contains("batch"));
         assert!(bad(TrainOptions { lr: -1.0, ..opts(1) }).contains("lr"));
-        let e = bad(TrainOptions { patch: PatchOptions { patch: 40, crop: Some(40), rotate: false }, ..opts(1) });
+        let e = bad(TrainOptions {
+            patch: PatchOptions {
+                patch: 40,
+                crop: Some(40),
+                rotate: false,
+            },
+            ..opts(1)
+        });
         assert!(e.contains("multiple of 2^depth = 16"), "{e}");
-        let e = bad(TrainOptions { ms_ssim_scales: 5, ..opts(1) });
+        let e = bad(TrainOptions {
+            ms_ssim_scales: 5,
+            ..opts(1)
+        });
         assert!(e.contains("161"), "{e}");
-        let e = bad(TrainOptions { patch: PatchOptions::new(64), ..opts(1) });
+        let e = bad(TrainOptions {
+            patch: PatchOptions::new(64),
+            ..opts(1)
+        });
         assert!(e.contains("crop"), "{e}");
-        assert!(bad(TrainOptions { resume: true, ..opts(1) }).contains("checkpoint"));
+        assert!(bad(TrainOptions {
+            resume: true,
+            ..opts(1)
+        })
+        .contains("checkpoint"));
     }
 }

@@ -81,7 +81,10 @@ impl UNetConfig {
     /// Check the options; errors name the offending key.
     pub fn validate(&self) -> Result<()> {
         if !(1..=12).contains(&self.depth) {
-            return Err(Error::arg("depth", format!("must be in 1..=12, got {}", self.depth)));
+            return Err(Error::arg(
+                "depth",
+                format!("must be in 1..=12, got {}", self.depth),
+            ));
         }
         if !(1..=4096).contains(&self.filters) {
             return Err(Error::arg(
@@ -90,7 +93,10 @@ impl UNetConfig {
             ));
         }
         if !(self.leaky.is_finite() && (0.0..1.0).contains(&self.leaky)) {
-            return Err(Error::arg("leaky", format!("must be in [0, 1), got {}", self.leaky)));
+            return Err(Error::arg(
+                "leaky",
+                format!("must be in [0, 1), got {}", self.leaky),
+            ));
         }
         if !(self.dropout.is_finite() && (0.0..1.0).contains(&self.dropout)) {
             return Err(Error::arg(
@@ -158,7 +164,8 @@ impl BatchNorm {
                 )));
             }
             let (y, mean, var) = if fused {
-                let (y, m, v) = ops::batch_norm_train(x, self.gamma.as_tensor(), self.beta.as_tensor(), BN_EPS)?;
+                let (y, m, v) =
+                    ops::batch_norm_train(x, self.gamma.as_tensor(), self.beta.as_tensor(), BN_EPS)?;
                 let dev = x.device();
                 (y, Tensor::from_vec(m, c, dev)?, Tensor::from_vec(v, c, dev)?)
             } else {
@@ -192,10 +199,9 @@ impl BatchNorm {
                 .sqrt()?
                 .recip()?;
             let scale = (inv * self.gamma.as_tensor().detach())?;
-            let shift = (self.beta.as_tensor().detach()
-                - (self.running_mean.as_tensor().detach() * &scale)?)?;
-            Ok(x
-                .broadcast_mul(&scale.reshape(shape)?)?
+            let shift =
+                (self.beta.as_tensor().detach() - (self.running_mean.as_tensor().detach() * &scale)?)?;
+            Ok(x.broadcast_mul(&scale.reshape(shape)?)?
                 .broadcast_add(&shift.reshape(shape)?)?)
         }
     }
@@ -269,11 +275,22 @@ impl UNet {
             let v: Vec<f32> = (0..n).map(|_| rng.random_range(-limit..=limit)).collect();
             Tensor::from_vec(v, shape, device)
         };
-        let bn = |name: &str, c: usize, add: &mut dyn FnMut(String, Tensor, bool) -> Result<Var>| -> Result<BatchNorm> {
+        let bn = |name: &str,
+                  c: usize,
+                  add: &mut dyn FnMut(String, Tensor, bool) -> Result<Var>|
+         -> Result<BatchNorm> {
             Ok(BatchNorm {
                 name: name.to_string(),
-                gamma: add(format!("{name}.weight"), Tensor::ones(c, DType::F32, device)?, true)?,
-                beta: add(format!("{name}.bias"), Tensor::zeros(c, DType::F32, device)?, true)?,
+                gamma: add(
+                    format!("{name}.weight"),
+                    Tensor::ones(c, DType::F32, device)?,
+                    true,
+                )?,
+                beta: add(
+                    format!("{name}.bias"),
+                    Tensor::zeros(c, DType::F32, device)?,
+                    true,
+                )?,
                 running_mean: add(
                     format!("{name}.running_mean"),
                     Tensor::zeros(c, DType::F32, device)?,
@@ -325,7 +342,11 @@ impl UNet {
             glorot((cin, 1, 4, 4), cin * 16, 16)?,
             true,
         )?;
-        let out_b = add("out.conv.bias".into(), Tensor::zeros(1, DType::F32, device)?, true)?;
+        let out_b = add(
+            "out.conv.bias".into(),
+            Tensor::zeros(1, DType::F32, device)?,
+            true,
+        )?;
         trainable.sort_by(|a, b| a.0.cmp(&b.0));
         let dropout_rng = Mutex::new(StdRng::seed_from_u64(config.seed ^ 0x5eed_d409));
         Ok(UNet {
@@ -409,7 +430,7 @@ impl UNet {
         let m = self.config.size_multiple();
         match dims {
             [n, 1, h, w] if *n > 0 => {
-                if *h == 0 || *w == 0 || h % m != 0 || w % m != 0 {
+                if *h == 0 || *w == 0 || !h.is_multiple_of(m) || !w.is_multiple_of(m) {
                     Err(Error::arg(
                         "input",
                         format!(
@@ -566,9 +587,18 @@ mod tests {
         assert!(net.forward(&bad, false).is_err());
         for c in [
             UNetConfig { depth: 0, ..small() },
-            UNetConfig { filters: 0, ..small() },
-            UNetConfig { leaky: 1.5, ..small() },
-            UNetConfig { dropout: 1.0, ..small() },
+            UNetConfig {
+                filters: 0,
+                ..small()
+            },
+            UNetConfig {
+                leaky: 1.5,
+                ..small()
+            },
+            UNetConfig {
+                dropout: 1.0,
+                ..small()
+            },
         ] {
             assert!(UNet::new(c, &Device::Cpu).is_err());
         }
@@ -589,21 +619,57 @@ mod tests {
         // Inference is deterministic; a training pass updates the running stats
         // by the Keras momentum: new = 0.99·1 + 0.01·batch variance.
         let x = Tensor::randn(0f32, 1.0, (1, 1, 32, 32), &Device::Cpu).unwrap();
-        let y1 = a.forward(&x, false).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
-        let y2 = a.forward(&x, false).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let y1 = a
+            .forward(&x, false)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        let y2 = a
+            .forward(&x, false)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
         assert_eq!(y1, y2);
         let conv0 = ops::conv2d(&x, a.down[0].w.as_tensor(), 2, 1).unwrap();
         let h0 = leaky_relu(&conv0, 0.3).unwrap();
         let h1 = ops::conv2d(&h0, a.down[1].w.as_tensor(), 2, 1).unwrap();
-        let h1v: Vec<f32> = h1.narrow(1, 0, 1).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+        let h1v: Vec<f32> = h1
+            .narrow(1, 0, 1)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
         let mean = h1v.iter().map(|&v| v as f64).sum::<f64>() / h1v.len() as f64;
         let var = h1v.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / h1v.len() as f64;
         a.forward(&x, true).unwrap();
-        let rm = a.down[1].bn.as_ref().unwrap().running_mean.to_vec1::<f32>().unwrap()[0] as f64;
-        let rv = a.down[1].bn.as_ref().unwrap().running_var.to_vec1::<f32>().unwrap()[0] as f64;
+        let rm = a.down[1]
+            .bn
+            .as_ref()
+            .unwrap()
+            .running_mean
+            .to_vec1::<f32>()
+            .unwrap()[0] as f64;
+        let rv = a.down[1]
+            .bn
+            .as_ref()
+            .unwrap()
+            .running_var
+            .to_vec1::<f32>()
+            .unwrap()[0] as f64;
         assert!((rm - 0.01 * mean).abs() < 1e-6, "{rm} {mean}");
         assert!((rv - (0.99 + 0.01 * var)).abs() < 1e-6, "{rv} {var}");
-        let y3 = a.forward(&x, false).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let y3 = a
+            .forward(&x, false)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
         assert_ne!(y1, y3);
     }
 
@@ -636,14 +702,27 @@ mod tests {
     fn deep_net_at_bottleneck_1x1_batch_1() {
         // depth 5 on 32²: the bottleneck is 1×1; training at batch 1 must work
         // and keep running statistics finite.
-        let net = UNet::new(UNetConfig { depth: 5, filters: 4, ..small() }, &Device::Cpu).unwrap();
+        let net = UNet::new(
+            UNetConfig {
+                depth: 5,
+                filters: 4,
+                ..small()
+            },
+            &Device::Cpu,
+        )
+        .unwrap();
         let x = Tensor::randn(0f32, 1.0, (1, 1, 32, 32), &Device::Cpu).unwrap();
         let y = net.forward(&x, true).unwrap();
         let v = y.flatten_all().unwrap().to_vec1::<f32>().unwrap();
         assert!(v.iter().all(|v| v.is_finite()));
         // The output still depends on the input (not collapsed).
         let y2 = net.forward(&(x * 2.0).unwrap(), false).unwrap();
-        let y1 = net.forward(&Tensor::zeros((1, 1, 32, 32), DType::F32, &Device::Cpu).unwrap(), false).unwrap();
+        let y1 = net
+            .forward(
+                &Tensor::zeros((1, 1, 32, 32), DType::F32, &Device::Cpu).unwrap(),
+                false,
+            )
+            .unwrap();
         assert!(super::super::tests_util::max_abs_diff(&y1, &y2) > 1e-4);
     }
 }
