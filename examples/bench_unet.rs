@@ -2,11 +2,12 @@
 //! backward, Adam update) on the CPU, for `scripts/bench/unet.sh`.
 //!
 //! `cargo run --release --example bench_unet -- [--size 256] [--depth 8]
-//! [--filters 64] [--batch 1] [--steps 5] [--warmup 2] [--mode ours|stock|both]`
+//! [--filters 64] [--batch 1] [--steps 5] [--warmup 2] [--mode ours|stock|both|loss]`
 //!
 //! `ours`: the im2col/col2im kernels of `locus::nn::ops` and the fused Adam;
 //! `stock`: candle's own conv kernels and `candle_nn::AdamW` (weight decay 0).
-//! Prints one line per mode: `candle-<mode> step_ms=<median> ...`.
+//! Prints one line per mode: `candle-<mode> step_ms=<median> ...`; `loss`
+//! times the paper's loss (forward + backward) instead.
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
@@ -125,6 +126,39 @@ fn run(
     Ok(step)
 }
 
+/// Time the paper's loss (MS-SSIM 5 scales + area-FRC + 0.1·L1), forward and
+/// backward, on `size`² images.
+fn time_loss(size: usize, batch: usize) -> locus::Result<()> {
+    use locus::nn::{Loss, LossWeights};
+    let dev = Device::Cpu;
+    let x = candle_core::Var::from_tensor(&Tensor::randn(0f32, 0.5, (batch, 1, size, size), &dev)?.tanh()?)?;
+    let y = Tensor::randn(0f32, 0.5, (batch, 1, size, size), &dev)?.tanh()?;
+    let mut loss = Loss::new(LossWeights::default(), 0.39, 5)?;
+    let frc_op = locus::nn::AreaFrc::new(size, size, 0.39, &dev)?;
+    let (mut t, mut ssim, mut frc) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..5 {
+        let t0 = Instant::now();
+        let (total, _) = loss.compute(x.as_tensor(), &y)?;
+        let _ = total.backward()?;
+        t.push(t0.elapsed().as_secs_f64() * 1e3);
+        let t0 = Instant::now();
+        let m = locus::nn::loss::ms_ssim(x.as_tensor(), &y, 2.0, 5)?.sum_all()?;
+        let _ = m.backward()?;
+        ssim.push(t0.elapsed().as_secs_f64() * 1e3);
+        let t0 = Instant::now();
+        let f = frc_op.area(x.as_tensor(), &y)?.sum_all()?;
+        let _ = f.backward()?;
+        frc.push(t0.elapsed().as_secs_f64() * 1e3);
+    }
+    println!(
+        "loss (paper weights) fwd+bwd_ms={:.1}: ms_ssim {:.1}, area_frc {:.1}",
+        median(t),
+        median(ssim),
+        median(frc)
+    );
+    Ok(())
+}
+
 fn main() -> locus::Result<()> {
     keep_freed_memory();
     let args: Vec<String> = std::env::args().collect();
@@ -154,6 +188,9 @@ fn main() -> locus::Result<()> {
     }
     if mode == "stock" || mode == "both" {
         run(true, &cfg, size, batch, steps, warmup)?;
+    }
+    if mode == "loss" {
+        time_loss(size, batch)?;
     }
     Ok(())
 }

@@ -616,7 +616,7 @@ mod tests {
             let b = ((&a * 0.7).unwrap() + (rand_img(2, h, w, 2) * 0.3).unwrap()).unwrap();
             let frc = AreaFrc::new(h, w, phi, &Device::Cpu).unwrap();
             let got = frc.area(&a, &b).unwrap().to_vec1::<f32>().unwrap();
-            for i in 0..2 {
+            for (i, &got_i) in got.iter().enumerate() {
                 let av = a
                     .narrow(0, i, 1)
                     .unwrap()
@@ -633,9 +633,9 @@ mod tests {
                     .unwrap();
                 let want = slow_area_frc(&av, &bv, h, w, phi);
                 assert!(
-                    (got[i] as f64 - want).abs() < 1e-4,
+                    (got_i as f64 - want).abs() < 1e-4,
                     "{h}x{w} φ={phi}: {} vs {want}",
-                    got[i]
+                    got_i
                 );
             }
         }
@@ -690,7 +690,7 @@ mod tests {
         let (mut hh, mut ww) = (h, w);
         let wsum: f64 = MS_SSIM_WEIGHTS[..3].iter().sum();
         let mut prod = 1.0;
-        for s in 0..3 {
+        for (s, &wt) in MS_SSIM_WEIGHTS[..3].iter().enumerate() {
             if s > 0 {
                 // pad odd sides by repeating the last row/column, then 2×2 mean
                 let down = |x: &[f32]| -> Vec<f32> {
@@ -715,7 +715,7 @@ mod tests {
             }
             let (cs, ssim) = slow_ssim(&av, &bv, hh, ww, 2.0);
             let f = if s == 2 { ssim } else { cs };
-            prod *= f.max(1e-6).powf(MS_SSIM_WEIGHTS[s] / wsum);
+            prod *= f.max(1e-6).powf(wt / wsum);
         }
         assert!((got - prod).abs() < 1e-4, "{got} vs {prod}");
         // MS-SSIM(x, x) = 1 at 5 scales; too small for 5 scales is an error.

@@ -17,8 +17,16 @@
 //! A convolution with weights `(Cout, C, kh, kw)` is
 //! `W (Cout × C·kh·kw) · im2col(x)`; a transposed convolution with weights
 //! `(Cin, Cout, kh, kw)` (candle/PyTorch layout) is `col2im(Wᵀ · x)` with `x`
-//! flattened to `(Cin, N·H·W)`. Candle's matmul (the `gemm` crate, multi-threaded)
-//! does the arithmetic and its autograd supplies the weight and input gradients.
+//! flattened to `(Cin, H·W)` per image. [`conv2d`] and [`conv_transpose2d`]
+//! are each **one** node of candle's graph (a `CustomOp2` of input and
+//! weight) whose backward computes both gradients with two GEMMs (the `gemm`
+//! crate, multi-threaded) and one im2col/col2im: the column matrices never
+//! enter the graph, which spares candle's per-node zero-fill and gradient
+//! accumulation of tensors 16× the activation size.
+//!
+//! The same file holds two more fused CPU ops of the U-Net: training-mode
+//! BatchNorm ([`batch_norm_train`], analytic backward) and LeakyReLU
+//! ([`leaky_relu`]).
 //!
 //! On a non-CPU device [`conv2d`] and [`conv_transpose2d`] fall back to
 //! candle's own convolution kernels.
@@ -289,14 +297,381 @@ pub fn col2im(
     )
 }
 
+/// `dst (m×n) = [dst +] lhs (m×k) · rhs (k×n)` with explicit strides
+/// (row stride `rs`, column stride `cs`, in elements), multi-threaded.
+#[allow(clippy::too_many_arguments)]
+fn gemm_into<T: WithDType>(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: &mut [T],
+    (dst_rs, dst_cs): (usize, usize),
+    accumulate: bool,
+    lhs: &[T],
+    (lhs_rs, lhs_cs): (usize, usize),
+    rhs: &[T],
+    (rhs_rs, rhs_cs): (usize, usize),
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    // The last element each operand touches must be inside its slice.
+    let last = |rows: usize, cols: usize, rs: usize, cs: usize| (rows - 1) * rs + (cols - 1) * cs;
+    assert!(last(m, n, dst_rs, dst_cs) < dst.len());
+    if k > 0 {
+        assert!(last(m, k, lhs_rs, lhs_cs) < lhs.len() && last(k, n, rhs_rs, rhs_cs) < rhs.len());
+    }
+    let threads = rayon::current_num_threads();
+    let par = if threads > 1 && m * n * k > 1 << 15 {
+        gemm::Parallelism::Rayon(threads)
+    } else {
+        gemm::Parallelism::None
+    };
+    // SAFETY: the asserts above keep every access inside the slices; dst does
+    // not alias lhs or rhs (distinct borrows).
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            dst_cs as isize,
+            dst_rs as isize,
+            accumulate,
+            lhs.as_ptr(),
+            lhs_cs as isize,
+            lhs_rs as isize,
+            rhs.as_ptr(),
+            rhs_cs as isize,
+            rhs_rs as isize,
+            T::one(),
+            T::one(),
+            false,
+            false,
+            false,
+            par,
+        )
+    }
+}
+
+/// Convolution as one graph node: `y = conv(x, w)` (see [`conv2d`]).
+struct Conv2dOp {
+    g: Geom,
+    cout: usize,
+}
+
+/// Transposed convolution as one graph node (see [`conv_transpose2d`]); `g`
+/// is the geometry of the *output* image (the adjoint convolution's input).
+struct ConvT2dOp {
+    g: Geom,
+    cin: usize,
+}
+
+fn conv2d_fwd<T: WithDType>(x: &[T], w: &[T], n: usize, g: Geom, cout: usize) -> candle_core::Result<Vec<T>> {
+    let (ho, wo) = g.out()?;
+    let (l, k) = (ho * wo, g.c * g.kh * g.kw);
+    let cols = im2col_kernel(x, n, g, ho, wo); // (K, N·L)
+    let mut y = vec![T::zero(); n * cout * l];
+    for b in 0..n {
+        // y_b (Cout × L) = W (Cout × K) · cols[:, bL..(b+1)L]
+        gemm_into(
+            cout,
+            l,
+            k,
+            &mut y[b * cout * l..],
+            (l, 1),
+            false,
+            w,
+            (k, 1),
+            &cols[b * l..],
+            (n * l, 1),
+        );
+    }
+    Ok(y)
+}
+
+/// (dx, dw) of a convolution given dy.
+fn conv2d_bwd<T: WithDType>(
+    x: &[T],
+    w: &[T],
+    dy: &[T],
+    n: usize,
+    g: Geom,
+    cout: usize,
+) -> candle_core::Result<(Vec<T>, Vec<T>)> {
+    let (ho, wo) = g.out()?;
+    let (l, k) = (ho * wo, g.c * g.kh * g.kw);
+    let cols = im2col_kernel(x, n, g, ho, wo);
+    let mut dw = vec![T::zero(); cout * k];
+    let mut dcols = vec![T::zero(); k * n * l];
+    for b in 0..n {
+        let dyb = &dy[b * cout * l..(b + 1) * cout * l];
+        // dW (Cout × K) += dy_b (Cout × L) · cols_bᵀ (L × K)
+        gemm_into(
+            cout,
+            k,
+            l,
+            &mut dw,
+            (k, 1),
+            b > 0,
+            dyb,
+            (l, 1),
+            &cols[b * l..],
+            (1, n * l),
+        );
+        // dcols_b (K × L) = Wᵀ (K × Cout) · dy_b (Cout × L)
+        gemm_into(
+            k,
+            l,
+            cout,
+            &mut dcols[b * l..],
+            (n * l, 1),
+            false,
+            w,
+            (1, k),
+            dyb,
+            (l, 1),
+        );
+    }
+    Ok((col2im_kernel(&dcols, n, g, ho, wo), dw))
+}
+
+fn convt_fwd<T: WithDType>(x: &[T], w: &[T], n: usize, g: Geom, cin: usize) -> candle_core::Result<Vec<T>> {
+    let (h, wd) = g.out()?; // the input's size
+    let (l, k) = (h * wd, g.c * g.kh * g.kw);
+    let mut cols = vec![T::zero(); k * n * l];
+    for b in 0..n {
+        // cols_b (K × L) = Wᵀ (K × Cin) · x_b (Cin × L), W stored (Cin, K)
+        gemm_into(
+            k,
+            l,
+            cin,
+            &mut cols[b * l..],
+            (n * l, 1),
+            false,
+            w,
+            (1, k),
+            &x[b * cin * l..],
+            (l, 1),
+        );
+    }
+    Ok(col2im_kernel(&cols, n, g, h, wd))
+}
+
+fn convt_bwd<T: WithDType>(
+    x: &[T],
+    w: &[T],
+    dy: &[T],
+    n: usize,
+    g: Geom,
+    cin: usize,
+) -> candle_core::Result<(Vec<T>, Vec<T>)> {
+    let (h, wd) = g.out()?;
+    let (l, k) = (h * wd, g.c * g.kh * g.kw);
+    let dcols = im2col_kernel(dy, n, g, h, wd); // (K, N·L)
+    let mut dx = vec![T::zero(); n * cin * l];
+    let mut dw = vec![T::zero(); cin * k];
+    for b in 0..n {
+        let xb = &x[b * cin * l..(b + 1) * cin * l];
+        // dx_b (Cin × L) = W (Cin × K) · dcols_b (K × L)
+        gemm_into(
+            cin,
+            l,
+            k,
+            &mut dx[b * cin * l..],
+            (l, 1),
+            false,
+            w,
+            (k, 1),
+            &dcols[b * l..],
+            (n * l, 1),
+        );
+        // dW (Cin × K) += x_b (Cin × L) · dcols_bᵀ (L × K)
+        gemm_into(
+            cin,
+            k,
+            l,
+            &mut dw,
+            (k, 1),
+            b > 0,
+            xb,
+            (l, 1),
+            &dcols[b * l..],
+            (1, n * l),
+        );
+    }
+    Ok((dx, dw))
+}
+
+fn two_slices<'a, T: WithDType>(
+    s1: &'a [T],
+    l1: &Layout,
+    s2: &'a [T],
+    l2: &Layout,
+    op: &str,
+) -> candle_core::Result<(&'a [T], &'a [T])> {
+    Ok((contiguous_slice(s1, l1, op)?, contiguous_slice(s2, l2, op)?))
+}
+
+impl candle_core::CustomOp2 for Conv2dOp {
+    fn name(&self) -> &'static str {
+        "locus-conv2d"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let n = l1.dims()[0];
+        let (ho, wo) = self.g.out()?;
+        let shape = Shape::from((n, self.cout, ho, wo));
+        let out = match (s1, s2) {
+            (CpuStorage::F32(x), CpuStorage::F32(w)) => {
+                let (x, w) = two_slices(x, l1, w, l2, "conv2d")?;
+                CpuStorage::F32(conv2d_fwd(x, w, n, self.g, self.cout)?)
+            }
+            (CpuStorage::F64(x), CpuStorage::F64(w)) => {
+                let (x, w) = two_slices(x, l1, w, l2, "conv2d")?;
+                CpuStorage::F64(conv2d_fwd(x, w, n, self.g, self.cout)?)
+            }
+            _ => candle_core::bail!("conv2d: input and weight must both be f32 or f64"),
+        };
+        Ok((out, shape))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        _res: &Tensor,
+        dy: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
+        let n = x.dim(0)?;
+        let dev = x.device();
+        let (dx, dw) = match x.dtype() {
+            DType::F32 => {
+                let (dx, dw) = conv2d_bwd(
+                    &data::<f32>(x)?,
+                    &data::<f32>(w)?,
+                    &data::<f32>(dy)?,
+                    n,
+                    self.g,
+                    self.cout,
+                )?;
+                (
+                    Tensor::from_vec(dx, x.shape(), dev)?,
+                    Tensor::from_vec(dw, w.shape(), dev)?,
+                )
+            }
+            DType::F64 => {
+                let (dx, dw) = conv2d_bwd(
+                    &data::<f64>(x)?,
+                    &data::<f64>(w)?,
+                    &data::<f64>(dy)?,
+                    n,
+                    self.g,
+                    self.cout,
+                )?;
+                (
+                    Tensor::from_vec(dx, x.shape(), dev)?,
+                    Tensor::from_vec(dw, w.shape(), dev)?,
+                )
+            }
+            d => candle_core::bail!("conv2d: unsupported dtype {d:?}"),
+        };
+        Ok((Some(dx), Some(dw)))
+    }
+}
+
+impl candle_core::CustomOp2 for ConvT2dOp {
+    fn name(&self) -> &'static str {
+        "locus-conv-transpose2d"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let n = l1.dims()[0];
+        let shape = Shape::from((n, self.g.c, self.g.h, self.g.w));
+        let out = match (s1, s2) {
+            (CpuStorage::F32(x), CpuStorage::F32(w)) => {
+                let (x, w) = two_slices(x, l1, w, l2, "conv_transpose2d")?;
+                CpuStorage::F32(convt_fwd(x, w, n, self.g, self.cin)?)
+            }
+            (CpuStorage::F64(x), CpuStorage::F64(w)) => {
+                let (x, w) = two_slices(x, l1, w, l2, "conv_transpose2d")?;
+                CpuStorage::F64(convt_fwd(x, w, n, self.g, self.cin)?)
+            }
+            _ => candle_core::bail!("conv_transpose2d: input and weight must both be f32 or f64"),
+        };
+        Ok((out, shape))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        _res: &Tensor,
+        dy: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
+        let n = x.dim(0)?;
+        let dev = x.device();
+        let (dx, dw) = match x.dtype() {
+            DType::F32 => {
+                let (dx, dw) = convt_bwd(
+                    &data::<f32>(x)?,
+                    &data::<f32>(w)?,
+                    &data::<f32>(dy)?,
+                    n,
+                    self.g,
+                    self.cin,
+                )?;
+                (
+                    Tensor::from_vec(dx, x.shape(), dev)?,
+                    Tensor::from_vec(dw, w.shape(), dev)?,
+                )
+            }
+            DType::F64 => {
+                let (dx, dw) = convt_bwd(
+                    &data::<f64>(x)?,
+                    &data::<f64>(w)?,
+                    &data::<f64>(dy)?,
+                    n,
+                    self.g,
+                    self.cin,
+                )?;
+                (
+                    Tensor::from_vec(dx, x.shape(), dev)?,
+                    Tensor::from_vec(dw, w.shape(), dev)?,
+                )
+            }
+            d => candle_core::bail!("conv_transpose2d: unsupported dtype {d:?}"),
+        };
+        Ok((Some(dx), Some(dw)))
+    }
+}
+
+/// A contiguous copy of a CPU tensor's data.
+fn data<T: WithDType>(t: &Tensor) -> candle_core::Result<Vec<T>> {
+    t.flatten_all()?.to_vec1::<T>()
+}
+
 /// 2-D convolution (cross-correlation, as candle/PyTorch) of `x` `(N, C, H, W)`
 /// with `weight` `(Cout, C, kh, kw)`, the same `stride` and zero `pad` on both
-/// axes, no bias. On the CPU: im2col + one GEMM; elsewhere candle's `conv2d`.
+/// axes, no bias. On the CPU one graph node: im2col + one GEMM per image
+/// forward; im2col + two GEMMs + col2im backward. Elsewhere candle's `conv2d`.
 pub fn conv2d(x: &Tensor, weight: &Tensor, stride: usize, pad: usize) -> candle_core::Result<Tensor> {
     if !x.device().is_cpu() {
         return x.conv2d(weight, pad, stride, 1, 1);
     }
-    let (n, c, h, w) = x.dims4()?;
+    let (_, c, h, w) = x.dims4()?;
     let (cout, cw, kh, kw) = weight.dims4()?;
     if cw != c {
         candle_core::bail!("conv2d: input has {c} channels, weight expects {cw}");
@@ -310,21 +685,16 @@ pub fn conv2d(x: &Tensor, weight: &Tensor, stride: usize, pad: usize) -> candle_
         stride,
         pad,
     };
-    let (ho, wo) = g.out()?;
-    let cols = im2col_raw(x, g)?; // (C·kh·kw, N·Ho·Wo)
-    let wm = weight.reshape((cout, c * kh * kw))?;
-    let y = wm.matmul(&cols)?; // (Cout, N·Ho·Wo)
-    if n == 1 {
-        y.reshape((1, cout, ho, wo))
-    } else {
-        y.reshape((cout, n, ho, wo))?.transpose(0, 1)?.contiguous()
-    }
+    g.out()?;
+    x.contiguous()?
+        .apply_op2(&weight.contiguous()?, Conv2dOp { g, cout })
 }
 
 /// Transposed 2-D convolution of `x` `(N, Cin, H, W)` with `weight`
 /// `(Cin, Cout, kh, kw)` (candle/PyTorch layout), `stride`, `pad`, no output
 /// padding: output `(N, Cout, (H−1)s − 2p + kh, (W−1)s − 2p + kw)`. On the
-/// CPU: one GEMM + col2im; elsewhere candle's `conv_transpose2d`.
+/// CPU one graph node: one GEMM per image + col2im forward; im2col + two GEMMs
+/// backward. Elsewhere candle's `conv_transpose2d`.
 pub fn conv_transpose2d(
     x: &Tensor,
     weight: &Tensor,
@@ -334,10 +704,13 @@ pub fn conv_transpose2d(
     if !x.device().is_cpu() {
         return x.conv_transpose2d(weight, pad, 0, stride, 1);
     }
-    let (n, cin, h, w) = x.dims4()?;
+    let (_, cin, h, w) = x.dims4()?;
     let (cw, cout, kh, kw) = weight.dims4()?;
     if cw != cin {
         candle_core::bail!("conv_transpose2d: input has {cin} channels, weight expects {cw}");
+    }
+    if stride == 0 {
+        candle_core::bail!("conv_transpose2d: stride must be >= 1");
     }
     let (oh, ow) = match (
         ((h.max(1) - 1) * stride + kh).checked_sub(2 * pad),
@@ -355,18 +728,11 @@ pub fn conv_transpose2d(
         stride,
         pad,
     };
-    let (ho, wo) = g.out()?;
-    if (ho, wo) != (h, w) {
+    if g.out()? != (h, w) {
         candle_core::bail!("conv_transpose2d: inconsistent geometry");
     }
-    let xm = if n == 1 {
-        x.reshape((cin, h * w))?
-    } else {
-        x.transpose(0, 1)?.contiguous()?.reshape((cin, n * h * w))?
-    };
-    let wm = weight.reshape((cin, cout * kh * kw))?;
-    let cols = wm.t()?.matmul(&xm)?; // (Cout·kh·kw, N·H·W)
-    col2im_raw(&cols, g, n)
+    x.contiguous()?
+        .apply_op2(&weight.contiguous()?, ConvT2dOp { g, cin })
 }
 
 fn f32_data(t: &Tensor, op: &str) -> candle_core::Result<Vec<f32>> {

@@ -18,6 +18,9 @@
 //! Adam state, step count and history are loaded and training continues with
 //! the next unfinished epoch (an interrupted epoch is restarted; its finished
 //! steps still count); `epochs` is the total, not the number still to run.
+//! Without `resume` an existing checkpoint at the path is overwritten; with
+//! `resume` and no checkpoint there yet, training starts from scratch.
+//! Without a checkpoint path nothing is saved, also not on Ctrl-C.
 
 use crate::error::{Error, Result};
 use crate::nn::adam::{Adam, AdamConfig};
@@ -185,10 +188,18 @@ fn check_options(net: &UNet, pairs: &Pairs, o: &TrainOptions, loss: &Loss) -> Re
     if o.resume && o.checkpoint.is_none() {
         return Err(Error::arg("resume", "needs a checkpoint path"));
     }
+    if let Some(dir) = o.checkpoint.as_ref().and_then(|p| p.parent()) {
+        if !dir.as_os_str().is_empty() && !dir.is_dir() {
+            return Err(Error::arg(
+                "checkpoint",
+                format!("folder {} does not exist", dir.display()),
+            ));
+        }
+    }
     o.adam().validate()?;
     let p = o.patch.patch;
     let m = net.config().size_multiple();
-    if p == 0 || p % m != 0 {
+    if p == 0 || !p.is_multiple_of(m) {
         return Err(Error::arg(
             "patch",
             format!("must be a positive multiple of 2^depth = {m}, got {p}"),
@@ -590,5 +601,10 @@ mod tests {
             ..opts(1)
         })
         .contains("checkpoint"));
+        let e = bad(TrainOptions {
+            checkpoint: Some("/nonexistent-locus-dir/ck.safetensors".into()),
+            ..opts(1)
+        });
+        assert!(e.contains("does not exist"), "{e}");
     }
 }

@@ -92,6 +92,16 @@ impl UNetConfig {
                 format!("must be in 1..=4096, got {}", self.filters),
             ));
         }
+        let params = self.param_count();
+        if params > 1_000_000_000 {
+            return Err(Error::arg(
+                "filters",
+                format!(
+                    "depth {} with {} filters would have {params} parameters (limit 10^9)",
+                    self.depth, self.filters
+                ),
+            ));
+        }
         if !(self.leaky.is_finite() && (0.0..1.0).contains(&self.leaky)) {
             return Err(Error::arg(
                 "leaky",
@@ -430,7 +440,7 @@ impl UNet {
         let m = self.config.size_multiple();
         match dims {
             [n, 1, h, w] if *n > 0 => {
-                if *h == 0 || *w == 0 || h % m != 0 || w % m != 0 {
+                if *h == 0 || *w == 0 || !h.is_multiple_of(m) || !w.is_multiple_of(m) {
                     Err(Error::arg(
                         "input",
                         format!(
@@ -597,6 +607,11 @@ mod tests {
             },
             UNetConfig {
                 dropout: 1.0,
+                ..small()
+            },
+            UNetConfig {
+                depth: 12,
+                filters: 4096,
                 ..small()
             },
         ] {
