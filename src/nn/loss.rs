@@ -386,18 +386,30 @@ impl LossWeights {
 /// The value of each loss term (unweighted, averaged over the batch) and the
 /// weighted total. A term that cannot be computed for the image size and has
 /// weight 0 (MS-SSIM on small patches) is NaN.
+///
+/// JSON has no NaN: serde_json writes it as `null`, which reads back as NaN.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct LossTerms {
     /// The weighted sum.
+    #[serde(deserialize_with = "nan_if_null")]
     pub total: f64,
     /// 1 − MS-SSIM.
+    #[serde(deserialize_with = "nan_if_null")]
     pub ms_ssim: f64,
     /// 1 − area-FRC.
+    #[serde(deserialize_with = "nan_if_null")]
     pub frc: f64,
     /// Mean absolute error.
+    #[serde(deserialize_with = "nan_if_null")]
     pub l1: f64,
     /// Mean squared error.
+    #[serde(deserialize_with = "nan_if_null")]
     pub mse: f64,
+}
+
+/// A number, or NaN for `null` (how serde_json writes NaN).
+fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<f64, D::Error> {
+    Ok(<Option<f64> as Deserialize>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 impl LossTerms {
@@ -600,6 +612,20 @@ mod tests {
             s += if d > 0.0 { num[q] / d } else { 0.0 };
         }
         s / q_max as f64
+    }
+
+    #[test]
+    fn loss_terms_with_nan_survive_json() {
+        let t = LossTerms {
+            total: 1.0,
+            ms_ssim: f64::NAN,
+            frc: 0.5,
+            l1: 0.25,
+            mse: 0.0,
+        };
+        let back: LossTerms = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
+        assert!(back.ms_ssim.is_nan());
+        assert_eq!((back.total, back.frc, back.l1, back.mse), (1.0, 0.5, 0.25, 0.0));
     }
 
     #[test]
