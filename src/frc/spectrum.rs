@@ -264,20 +264,72 @@ fn bins_for(rule: RingRule, n: usize) -> usize {
     }
 }
 
+/// Row pass of the packed transform: z = a + i·b (zero-padded to `n` × `n`,
+/// times mask⊗mask when given), every row through a complex FFT in place.
+fn packed_row_pass(
+    a: ArrayView2<f32>,
+    b: ArrayView2<f32>,
+    n: usize,
+    mask: Option<&[f64]>,
+) -> Result<Vec<C64>> {
+    let plan = complex_plan(n);
+    let mut z = vec![C64::new(0.0, 0.0); n * n];
+    let ih = a.nrows();
+    z.par_chunks_mut(n).enumerate().try_for_each_init(
+        || vec![C64::new(0.0, 0.0); plan.get_inplace_scratch_len()],
+        |scratch, (y, row)| -> Result<()> {
+            if y >= ih {
+                return Ok(()); // a padding row: its transform is zero
+            }
+            if y % 256 == 0 {
+                crate::interrupt::check()?;
+            }
+            let (ra, rb) = (a.row(y), b.row(y));
+            match mask {
+                Some(mk) => {
+                    let my = mk[y];
+                    for (x, ((dst, &u), &v)) in row.iter_mut().zip(ra.iter()).zip(rb.iter()).enumerate() {
+                        let m = my * mk[x];
+                        *dst = C64::new(u as f64 * m, v as f64 * m);
+                    }
+                }
+                None => {
+                    for ((dst, &u), &v) in row.iter_mut().zip(ra.iter()).zip(rb.iter()) {
+                        *dst = C64::new(u as f64, v as f64);
+                    }
+                }
+            }
+            // Columns iw.. are already zero.
+            plan.process_with_scratch(row, scratch);
+            Ok(())
+        },
+    )?;
+    Ok(z)
+}
+
 /// FFTs of `a` and `b` (zero-padded to `n` × `n`, optionally multiplied by the
 /// 2-D mask) and their ring sums under `rule`, over every ring a pixel falls in
-/// (callers keep the rings they report).
+/// (callers keep the rings they report). With `max_ring = Some(Q)` only the
+/// columns |kx| ≤ Q are transformed: the sums of rings q ≤ Q are exact (every
+/// pixel of those rings has |kx| ≤ q), the others incomplete.
+///
+/// Both real images are transformed at once as z = a + i·b (one complex 2-D
+/// FFT); F_a(k) = (Z(k) + Z(−k)*)/2 and F_b(k) = (Z(k) − Z(−k)*)/(2i). The
+/// column pass takes column kx of the half plane (kx = 0 ..= ⌊n/2⌋) together
+/// with its mirror column (n − kx) mod n, so both Z(k) and Z(−k) are at hand.
 pub(crate) fn ring_sums(
     a: ArrayView2<f32>,
     b: ArrayView2<f32>,
     n: usize,
     mask: Option<&[f64]>,
     rule: RingRule,
+    max_ring: Option<usize>,
 ) -> Result<RingSums> {
-    let m = n / 2 + 1;
-    let ha = row_pass(a, n, n, mask)?;
-    crate::interrupt::check()?;
-    let hb = row_pass(b, n, n, mask)?;
+    let half = match max_ring {
+        Some(q) => (n / 2 + 1).min(q + 1),
+        None => n / 2 + 1,
+    };
+    let z = packed_row_pass(a, b, n, mask)?;
     crate::interrupt::check()?;
     let plan = complex_plan(n);
     let nbins = bins_for(rule, n);
@@ -288,7 +340,7 @@ pub(crate) fn ring_sums(
             c * c
         })
         .collect();
-    let blocks: Vec<usize> = (0..m).step_by(COL_BLOCK).collect();
+    let blocks: Vec<usize> = (0..half).step_by(COL_BLOCK).collect();
     let sums = blocks
         .par_iter()
         .try_fold(
@@ -300,32 +352,43 @@ pub(crate) fn ring_sums(
                     vec![C64::new(0.0, 0.0); plan.get_inplace_scratch_len()],
                 )
             },
-            |(mut acc, mut bufa, mut bufb, mut scratch), &x0| -> Result<_> {
+            |(mut acc, mut bufk, mut bufm, mut scratch), &x0| -> Result<_> {
                 crate::interrupt::check()?;
-                let cb = COL_BLOCK.min(m - x0);
+                let cb = COL_BLOCK.min(half - x0);
                 for y in 0..n {
-                    let ra = &ha[y * m + x0..y * m + x0 + cb];
-                    let rb = &hb[y * m + x0..y * m + x0 + cb];
+                    let row = &z[y * n..(y + 1) * n];
                     for c in 0..cb {
-                        bufa[c * n + y] = ra[c];
-                        bufb[c * n + y] = rb[c];
+                        let kx = x0 + c;
+                        bufk[c * n + y] = row[kx];
+                        bufm[c * n + y] = row[(n - kx) % n];
                     }
                 }
-                plan.process_with_scratch(&mut bufa[..cb * n], &mut scratch);
-                plan.process_with_scratch(&mut bufb[..cb * n], &mut scratch);
+                plan.process_with_scratch(&mut bufk[..cb * n], &mut scratch);
+                plan.process_with_scratch(&mut bufm[..cb * n], &mut scratch);
                 for c in 0..cb {
                     let kx = x0 + c;
                     // Columns 0 and (even n) n/2 are their own mirror images.
                     let mirrored = kx != 0 && 2 * kx != n;
-                    let fa = &bufa[c * n..(c + 1) * n];
-                    let fb = &bufb[c * n..(c + 1) * n];
+                    let zk = &bufk[c * n..(c + 1) * n];
+                    let zm = &bufm[c * n..(c + 1) * n];
+                    // F_a, F_b at (kx, ky) from Z(kx, ky) and Z(−kx, −ky).
+                    let split = |ky: usize| {
+                        let p = zk[ky];
+                        let q = zm[(n - ky) % n].conj();
+                        let s = p + q;
+                        let d = p - q;
+                        (
+                            C64::new(0.5 * s.re, 0.5 * s.im),
+                            C64::new(0.5 * d.im, -0.5 * d.re),
+                        )
+                    };
                     match rule {
                         RingRule::Floor => {
                             let w = if mirrored { 2.0 } else { 1.0 };
                             let kx2 = kx * kx;
-                            for ky in 0..n {
-                                let q = (((kx2 + ky2[ky]) as f64).sqrt()) as usize;
-                                let (u, v) = (fa[ky], fb[ky]);
+                            for (ky, &k2) in ky2.iter().enumerate() {
+                                let q = (((kx2 + k2) as f64).sqrt()) as usize;
+                                let (u, v) = split(ky);
                                 let z = u * v.conj();
                                 // The mirror pixel contributes z*: its imaginary part cancels.
                                 let z = if mirrored { C64::new(z.re, 0.0) } else { z };
@@ -336,7 +399,7 @@ pub(crate) fn ring_sums(
                             let rx = frcnet_r(kx, n);
                             let rx_m = frcnet_r((n - kx) % n, n);
                             for ky in 0..n {
-                                let (u, v) = (fa[ky], fb[ky]);
+                                let (u, v) = split(ky);
                                 let z = u * v.conj();
                                 let (pa, pb) = (u.norm_sqr(), v.norm_sqr());
                                 let ry = frcnet_r(ky, n);
@@ -351,7 +414,7 @@ pub(crate) fn ring_sums(
                         }
                     }
                 }
-                Ok((acc, bufa, bufb, scratch))
+                Ok((acc, bufk, bufm, scratch))
             },
         )
         .map(|r| r.map(|(acc, ..)| acc))

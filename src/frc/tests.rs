@@ -445,6 +445,16 @@ fn area_ring_range() {
     let want = c.values[1..=4].iter().sum::<f64>() / 4.0;
     assert!((c.area(0.3).unwrap() - want).abs() < 1e-15);
     assert!((area_frc(a.view(), b.view(), 0.3).unwrap() - want).abs() < 1e-15);
+    // The pruned transform of area_frc (columns |kx| ≤ Q only) equals the full curve's area.
+    for &(h, w) in &[(37, 37), (40, 29), (64, 64), (33, 50)] {
+        let a = hash_image(h, w, 43);
+        let b = hash_image(h, w, 44) + &a;
+        let c = frc(a.view(), b.view(), 1.0, &FrcOptions::default()).unwrap();
+        for fr in [0.1, 0.2, 0.39, 0.5, 1.0] {
+            let (x, y) = (area_frc(a.view(), b.view(), fr).unwrap(), c.area(fr).unwrap());
+            assert!((x - y).abs() < 1e-12, "{h}x{w} {fr}: {x} vs {y}");
+        }
+    }
 }
 
 #[test]
