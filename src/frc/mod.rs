@@ -98,6 +98,19 @@ impl Default for Threshold {
 }
 
 impl Threshold {
+    /// Parse a script name: `"half_bit"` (or `"half-bit"`, `"halfbit"`) or
+    /// `"1/7"` (or `"fixed"`); numbers are given as [`Threshold::Fixed`].
+    pub fn parse(s: &str) -> Result<Threshold> {
+        match s {
+            "half_bit" | "half-bit" | "halfbit" => Ok(Threshold::HalfBit),
+            "1/7" | "fixed" => Ok(Threshold::default()),
+            _ => Err(Error::arg(
+                "threshold",
+                format!("expected \"half_bit\", \"1/7\" or a number, got \"{s}\""),
+            )),
+        }
+    }
+
     /// The threshold value for a ring of `n_q` pixels.
     pub fn at(self, n_q: u64) -> f64 {
         match self {
@@ -317,6 +330,12 @@ impl FrcCurve {
         } else {
             &self.values
         }
+    }
+
+    /// The threshold at every entry of the curve (constant for a fixed
+    /// threshold; the ½-bit curve from the ring counts), for plotting.
+    pub fn threshold_values(&self, threshold: Threshold) -> Vec<f64> {
+        self.ring_counts.iter().map(|&n| threshold.at(n)).collect()
     }
 
     /// The resolution in nm where the (smoothed when `smooth`) curve first

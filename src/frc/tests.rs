@@ -305,6 +305,8 @@ fn resolution_interpolates_and_never_returns_zero() {
         padded_from: None,
         frcnet: None,
     };
+    assert_eq!(c.threshold_values(Threshold::Fixed(0.3)), vec![0.3; 4]);
+    assert_eq!(c.threshold_values(Threshold::HalfBit)[1], half_bit(8));
     // Crossing 0.3 between q = 1 (0.5) and q = 2 (0.1): f = 0.01 + 0.5·0.01.
     let r = c.resolution(Threshold::Fixed(0.3), false).unwrap();
     assert!((r - 1.0 / 0.015).abs() < 1e-9);
@@ -429,6 +431,12 @@ fn errors_name_the_problem() {
     // 0.2·8/2 = 0.8 → no ring.
     assert!(curve.area(0.2).is_err());
     assert!(Compat::parse("paper").is_err());
+    assert_eq!(Threshold::parse("half_bit").unwrap(), Threshold::HalfBit);
+    assert_eq!(Threshold::parse("1/7").unwrap(), Threshold::Fixed(1.0 / 7.0));
+    assert!(Threshold::parse("0.2")
+        .unwrap_err()
+        .to_string()
+        .starts_with("threshold"));
     assert_eq!(Compat::parse("frcnet").unwrap(), Compat::Frcnet);
 }
 
