@@ -21,17 +21,34 @@ use rayon::prelude::*;
 use rustfft::{num_complex::Complex, FftPlanner};
 use std::time::Instant;
 
-fn best<T>(repeats: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+/// CPU time (user + system, all threads) of this process in seconds, from
+/// /proc/self/stat (clock ticks of 1/100 s); 0 where unavailable.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(11) + tick(12)) / 100.0
+}
+
+/// Best wall time, best CPU time (seconds) over `repeats` runs, and the last result.
+fn best<T>(repeats: usize, mut f: impl FnMut() -> T) -> (f64, T, f64) {
     let mut best = f64::INFINITY;
+    let mut best_cpu = f64::INFINITY;
     let mut out = None;
     for _ in 0..repeats.max(1) {
+        let c = cpu_seconds();
         let t = Instant::now();
         let v = f();
         best = best.min(t.elapsed().as_secs_f64());
+        best_cpu = best_cpu.min(cpu_seconds() - c);
         out = Some(v);
     }
     // `repeats.max(1)` ≥ 1 iterations ran, so `out` is set.
-    (best, out.expect("at least one repeat"))
+    (best, out.expect("at least one repeat"), best_cpu)
 }
 
 /// One complex 2-D FFT of a + i·b with rustfft (rows, then 16-column blocks
@@ -91,24 +108,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Warm-up: plans and page faults.
     let _ = frc(a.view(), b.view(), pixel_nm, &FrcOptions::default())?;
-    let (t_fft, _) = best(repeats, || {
+    let (t_fft, _, c_fft) = best(repeats, || {
         let fa = rfft2(a.view()).map(|f| f[(0, 0)]);
         let fb = rfft2(b.view()).map(|f| f[(0, 0)]);
         (fa, fb)
     });
-    let (t_packed, _) = best(repeats, || fft2_packed(&a, &b)[0]);
-    let (t_frc, curve) = best(repeats, || {
+    let (t_packed, _, c_packed) = best(repeats, || fft2_packed(&a, &b)[0]);
+    let (t_frc, curve, c_frc) = best(repeats, || {
         frc(a.view(), b.view(), pixel_nm, &FrcOptions::default())
     });
     let curve = curve?;
-    let (t_area, area) = best(repeats, || area_frc(a.view(), b.view(), 0.2));
-    let (t_ms, ms) = best(repeats, || locus::metrics::ms_ssim(a.view(), b.view(), 2.0));
+    let (t_area, area, _) = best(repeats, || area_frc(a.view(), b.view(), 0.2));
+    let (t_ms, ms, _) = best(repeats, || locus::metrics::ms_ssim(a.view(), b.view(), 2.0));
     let json = serde_json::json!({
         "n": curve.n,
         "threads": rayon::current_num_threads(),
         "seconds_frc": t_frc,
         "seconds_fft2x2": t_fft,
         "seconds_fft2_packed": t_packed,
+        "cpu_frc": c_frc,
+        "cpu_fft2x2": c_fft,
+        "cpu_fft2_packed": c_packed,
         "seconds_area_frc": t_area,
         "seconds_ms_ssim": t_ms,
         "values": curve.values,

@@ -5,11 +5,14 @@
 # which is the FFT work locus' FRC does). Checks that the curves agree
 # and prints times and ratios.
 #
-# usage: scripts/bench/frc.sh [N=4096] [REPEATS=3]
+# Wall times are best-of-REPEATS; CPU times (user + system over all threads)
+# are printed too, since wall times mean little on a shared, busy machine.
+#
+# usage: scripts/bench/frc.sh [N=4096] [REPEATS=5]
 # env:   PYTHON (default /work/venv/bin/python, else python3)
 set -euo pipefail
 N=${1:-4096}
-REPEATS=${2:-3}
+REPEATS=${2:-5}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PY=${PYTHON:-/work/venv/bin/python}
 [ -x "$PY" ] || PY=python3
@@ -53,6 +56,9 @@ print(f"times: locus frc {l['seconds_frc']:.3f} s | two FFTs alone: 2 x rfft2 {l
 print(f"ratios: numpy/locus = {p['seconds'] / l['seconds_frc']:.1f}x, "
       f"locus frc / (2 x rfft2) = {l['seconds_frc'] / l['seconds_fft2x2']:.2f}, "
       f"locus frc / packed fft2 = {l['seconds_frc'] / l['seconds_fft2_packed']:.2f}")
+print(f"CPU time (user+sys, all threads; robust to a busy machine): locus frc {l['cpu_frc']:.2f} s, "
+      f"2 x rfft2 {l['cpu_fft2x2']:.2f} s, packed fft2 {l['cpu_fft2_packed']:.2f} s, numpy frc {p['cpu_seconds']:.2f} s "
+      f"-> numpy/locus {p['cpu_seconds'] / max(l['cpu_frc'], 1e-9):.1f}x")
 print(f"also: area_frc {l['seconds_area_frc']:.3f} s, ms_ssim {l['seconds_ms_ssim']:.3f} s")
 ok = dv < 1e-6 and same_counts
 sys.exit(0 if ok else 1)
