@@ -30,7 +30,7 @@ pub mod loess;
 mod spectrum;
 
 pub use loess::{loess_span, lowess, smooth_frc};
-pub use spectrum::{rfft2, tukey_1d};
+pub use spectrum::{advise_huge, filled_huge, rfft2, tukey_1d};
 
 use crate::error::{Error, Result};
 use ndarray::ArrayView2;
@@ -174,6 +174,18 @@ fn check_image(name: &str, img: &ArrayView2<f32>) -> Result<()> {
     let (h, w) = img.dim();
     if h == 0 || w == 0 {
         return Err(Error::arg(name, format!("image is empty ({w}×{h} pixels)")));
+    }
+    check_finite(name, img)
+}
+
+/// Error naming `name` and the first NaN/±inf pixel, if there is one.
+pub(crate) fn check_finite(name: &str, img: &ArrayView2<f32>) -> Result<()> {
+    let all_finite = match img.as_slice_memory_order() {
+        Some(s) => s.iter().fold(true, |ok, v| ok & v.is_finite()),
+        None => img.iter().all(|v| v.is_finite()),
+    };
+    if all_finite {
+        return Ok(());
     }
     if let Some(((row, col), v)) = img.indexed_iter().find(|(_, v)| !v.is_finite()) {
         return Err(Error::arg(

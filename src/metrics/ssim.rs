@@ -67,7 +67,7 @@ pub(crate) fn ssim_per_channel(x: ArrayView2<f64>, y: ArrayView2<f64>, max_val: 
     // Horizontal pass: four filtered maps (of a, b, ab, a² + b²), each h × ow,
     // one row at a time; the loops run over output columns innermost so they
     // vectorise.
-    let mut hz: [Vec<f64>; 4] = std::array::from_fn(|_| vec![0.0; h * ow]);
+    let mut hz: [Vec<f64>; 4] = std::array::from_fn(|_| crate::frc::filled_huge(h * ow, 0.0));
     let [h0, h1, h2, h3] = &mut hz;
     h0.par_chunks_mut(ow)
         .zip(h1.par_chunks_mut(ow))
