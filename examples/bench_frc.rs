@@ -57,11 +57,11 @@ fn fft2_packed(a: &Array2<f32>, b: &Array2<f32>) -> Vec<Complex<f64>> {
     let (h, w) = a.dim();
     let mut planner = FftPlanner::<f64>::new();
     let (prow, pcol) = (planner.plan_fft_forward(w), planner.plan_fft_forward(h));
-    let mut z: Vec<Complex<f64>> = a
-        .iter()
-        .zip(b.iter())
-        .map(|(&u, &v)| Complex::new(u as f64, v as f64))
-        .collect();
+    // Huge-page backed, as in locus' FRC.
+    let mut z = locus::frc::filled_huge(h * w, Complex::new(0.0, 0.0));
+    for ((d, &u), &v) in z.iter_mut().zip(a.iter()).zip(b.iter()) {
+        *d = Complex::new(u as f64, v as f64);
+    }
     z.par_chunks_mut(w).for_each_init(
         || vec![Complex::new(0.0, 0.0); prow.get_inplace_scratch_len()],
         |s, row| prow.process_with_scratch(row, s),
