@@ -319,11 +319,12 @@ pub fn advise_huge<T>(buf: &mut [T]) {
 }
 
 /// A vector of `len` copies of `value` whose pages are advised huge
-/// ([`advise_huge`]) before they are first written.
-pub fn filled_huge<T: Clone>(len: usize, value: T) -> Vec<T> {
+/// ([`advise_huge`]) before they are first written, and written in parallel
+/// (so the kernel's page clearing is spread over the threads too).
+pub fn filled_huge<T: Clone + Send>(len: usize, value: T) -> Vec<T> {
     let mut v = Vec::with_capacity(len);
     advise_huge(v.spare_capacity_mut());
-    v.resize(len, value);
+    v.par_extend(rayon::iter::repeat_n(value, len));
     v
 }
 
