@@ -21,7 +21,7 @@
 /// Picasso's rule: max(⌈⌊n/2⌋/20⌉, 5), rounded up to the next odd number.
 pub fn loess_span(n: usize) -> usize {
     let s = (n / 2).div_ceil(20).max(5);
-    if s % 2 == 0 {
+    if s.is_multiple_of(2) {
         s + 1
     } else {
         s
@@ -169,7 +169,8 @@ mod tests {
     /// (lines "lowess n=… N=…").
     #[test]
     fn matches_statsmodels() {
-        let cases: [(usize, usize, &[(usize, f64)]); 2] = [
+        type Case<'a> = (usize, usize, &'a [(usize, f64)]);
+        let cases: [Case; 2] = [
             (
                 64,
                 128,

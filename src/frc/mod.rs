@@ -31,7 +31,7 @@ mod spectrum;
 pub mod table;
 
 pub use loess::{loess_span, lowess, smooth_frc};
-pub use spectrum::{rfft2, tukey_1d};
+pub use spectrum::{advise_huge, filled_huge, rfft2, tukey_1d};
 
 use crate::error::{Error, Result};
 use ndarray::ArrayView2;
@@ -99,6 +99,19 @@ impl Default for Threshold {
 }
 
 impl Threshold {
+    /// Parse a script name: `"half_bit"` (or `"half-bit"`, `"halfbit"`) or
+    /// `"1/7"` (or `"fixed"`); numbers are given as [`Threshold::Fixed`].
+    pub fn parse(s: &str) -> Result<Threshold> {
+        match s {
+            "half_bit" | "half-bit" | "halfbit" => Ok(Threshold::HalfBit),
+            "1/7" | "fixed" => Ok(Threshold::default()),
+            _ => Err(Error::arg(
+                "threshold",
+                format!("expected \"half_bit\", \"1/7\" or a number, got \"{s}\""),
+            )),
+        }
+    }
+
     /// The threshold value for a ring of `n_q` pixels.
     pub fn at(self, n_q: u64) -> f64 {
         match self {
@@ -163,6 +176,18 @@ fn check_image(name: &str, img: &ArrayView2<f32>) -> Result<()> {
     if h == 0 || w == 0 {
         return Err(Error::arg(name, format!("image is empty ({w}×{h} pixels)")));
     }
+    check_finite(name, img)
+}
+
+/// Error naming `name` and the first NaN/±inf pixel, if there is one.
+pub(crate) fn check_finite(name: &str, img: &ArrayView2<f32>) -> Result<()> {
+    let all_finite = match img.as_slice_memory_order() {
+        Some(s) => s.iter().fold(true, |ok, v| ok & v.is_finite()),
+        None => img.iter().all(|v| v.is_finite()),
+    };
+    if all_finite {
+        return Ok(());
+    }
     if let Some(((row, col), v)) = img.indexed_iter().find(|(_, v)| !v.is_finite()) {
         return Err(Error::arg(
             name,
@@ -222,7 +247,7 @@ pub fn frc(a: ArrayView2<f32>, b: ArrayView2<f32>, pixel_nm: f64, opts: &FrcOpti
         Compat::Standard => RingRule::Floor,
         Compat::Frcnet => RingRule::Frcnet,
     };
-    let sums = ring_sums(a, b, n, mask.as_deref(), rule)?;
+    let sums = ring_sums(a, b, n, mask.as_deref(), rule, None)?;
     let rings: Vec<usize> = match opts.compat {
         Compat::Standard => (0..n.div_ceil(2)).collect(),
         Compat::Frcnet => (1..=n / 2).collect(),
@@ -295,9 +320,19 @@ fn check_fraction(fraction: f64, n: usize) -> Result<usize> {
 ///
 /// `fraction` ∈ (0, 1]: the fraction of Nyquist (the paper: 0.2; its training
 /// loss over 100 of 256 rings is ≈ 0.39).
+///
+/// Only the Fourier columns |kx| ≤ Q are transformed, so this is cheaper than
+/// a full [`frc`] for small fractions.
 pub fn area_frc(a: ArrayView2<f32>, b: ArrayView2<f32>, fraction: f64) -> Result<f64> {
-    let curve = frc(a, b, 1.0, &FrcOptions::default())?;
-    curve.area(fraction)
+    check_pair(&a, &b)?;
+    let (h, w) = a.dim();
+    let n = h.max(w);
+    let last = check_fraction(fraction, n)?;
+    let sums = ring_sums(a, b, n, None, RingRule::Floor, Some(last))?;
+    let total: f64 = (1..=last)
+        .map(|q| ratio(sums.cross_re[q], sums.p1[q], sums.p2[q]))
+        .sum();
+    Ok(total / last as f64)
 }
 
 impl FrcCurve {
@@ -308,6 +343,12 @@ impl FrcCurve {
         } else {
             &self.values
         }
+    }
+
+    /// The threshold at every entry of the curve (constant for a fixed
+    /// threshold; the ½-bit curve from the ring counts), for plotting.
+    pub fn threshold_values(&self, threshold: Threshold) -> Vec<f64> {
+        self.ring_counts.iter().map(|&n| threshold.at(n)).collect()
     }
 
     /// The resolution in nm where the (smoothed when `smooth`) curve first

@@ -1,19 +1,25 @@
-//! The fast part of the FRC: 2-D real-input FFTs of the two images and the
-//! per-ring sums of METHODS.md §5, in one pass over the half spectrum.
+//! The fast part of the FRC: the 2-D FFTs of the two images and the per-ring
+//! sums of METHODS.md §5, in one pass over the half spectrum.
 //!
-//! Method. Each image row goes through a real-to-complex FFT (`realfft`,
-//! N → N/2+1 bins); then blocks of 16 columns of the half spectrum of both
-//! images are gathered into contiguous buffers, transformed with a complex
-//! FFT (`rustfft`) and reduced straight into per-ring accumulators, so the
-//! column results are never written back. Rows and column blocks run in
-//! parallel with rayon. Plans are cached process-wide per length.
+//! Method. Both real images are transformed at once as z = a + i·b: every
+//! row of z goes through a complex FFT (`rustfft`), in parallel; then blocks
+//! of 32 columns kx of the half plane (kx = 0 ..= ⌊N/2⌋), each together with
+//! its mirror column (N − kx) mod N, are gathered into contiguous buffers,
+//! transformed, split into F_a(k) = (Z(k) + Z(−k)*)/2 and F_b(k) = (Z(k) −
+//! Z(−k)*)/(2i), and reduced straight into per-ring accumulators, so the
+//! column results are never written back. Column blocks run in parallel with
+//! rayon; plans are cached process-wide per length. One complex N × N FFT
+//! costs less than two real-input 2-D FFTs with `realfft` here.
 //!
-//! The half spectrum holds kx = 0 ..= ⌊N/2⌋; every other pixel is the complex
-//! conjugate of a stored one, F(−k) = F(k)* for real images, and its ring is
-//! accounted for explicitly (standard rings: the mirrored pixel always lies in
-//! the same ring, so it is a weight of 2 on the real part and the powers;
-//! `frcnet` rings are not symmetric, so the mirrored pixel is added to its own
-//! ring). All sums are in f64.
+//! Only the half plane kx = 0 ..= ⌊N/2⌋ is visited; every other pixel is the
+//! complex conjugate of a visited one, F(−k) = F(k)* for real images, and its
+//! ring is accounted for explicitly (standard rings: the mirrored pixel always
+//! lies in the same ring, so it is a weight of 2 on the real part and the
+//! powers; `frcnet` rings are not symmetric, so the mirrored pixel is added to
+//! its own ring). All sums are in f64.
+//!
+//! [`rfft2`] (the half spectrum of one real image, with `realfft` rows) is
+//! the benchmark's "FFT alone" baseline and a general utility.
 
 use crate::error::{Error, Result};
 use ndarray::{Array2, ArrayView2};
@@ -26,8 +32,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 type C64 = Complex<f64>;
 
-/// Columns per block of the column pass (16 columns × N rows × 16 B per image).
-const COL_BLOCK: usize = 16;
+/// Columns per block of the column pass: 32 columns × N rows × 16 B per buffer;
+/// wide enough that the strided gather reads 512 B per row and touches each
+/// page of the row-major spectrum few times.
+const COL_BLOCK: usize = 32;
 
 struct Planners {
     real: RealFftPlanner<f64>,
@@ -101,7 +109,7 @@ pub fn tukey_1d(n: usize) -> Vec<f64> {
 fn row_pass(img: ArrayView2<f32>, h: usize, w: usize, mask: Option<&[f64]>) -> Result<Vec<C64>> {
     let m = w / 2 + 1;
     let plan = real_plan(w);
-    let mut out = vec![C64::new(0.0, 0.0); h * m];
+    let mut out = filled_huge(h * m, C64::new(0.0, 0.0));
     let (ih, iw) = img.dim();
     out.par_chunks_mut(m).enumerate().try_for_each_init(
         || (plan.make_input_vec(), plan.make_scratch_vec()),
@@ -234,6 +242,20 @@ impl RingSums {
         self
     }
 
+    /// Add a run of `n` pixels of ring `q` (weight `w` = 2 when each has a
+    /// mirror pixel in the same ring, whose z* cancels the imaginary part).
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn add_run(&mut self, q: usize, w: f64, z: C64, p1: f64, p2: f64, n: u32, mirrored: bool) {
+        self.cross_re[q] += w * z.re;
+        if !mirrored {
+            self.cross_im[q] += z.im;
+        }
+        self.p1[q] += w * p1;
+        self.p2[q] += w * p2;
+        self.count[q] += (w as u64) * n as u64;
+    }
+
     #[inline]
     fn add(&mut self, q: usize, w: f64, z: C64, p1: f64, p2: f64) {
         self.cross_re[q] += w * z.re;
@@ -264,20 +286,120 @@ fn bins_for(rule: RingRule, n: usize) -> usize {
     }
 }
 
+/// Buffers smaller than this are left alone by [`advise_huge`].
+const HUGE_MIN_BYTES: usize = 4 << 20;
+
+/// Ask the kernel (Linux) to back a large, not yet touched buffer (e.g. the
+/// spare capacity of a fresh `Vec`) with
+/// transparent huge pages (`madvise(MADV_HUGEPAGE)`), so that filling it
+/// takes a few hundred page faults instead of tens of thousands: for a 4096²
+/// complex f64 buffer this saves ~0.1 s per call. A hint only; errors are
+/// ignored; buffers under 4 MiB and other systems are left alone.
+#[cfg(target_os = "linux")]
+pub fn advise_huge<T>(buf: &mut [T]) {
+    if std::mem::size_of_val(buf) < HUGE_MIN_BYTES {
+        return;
+    }
+    extern "C" {
+        fn madvise(addr: *mut std::ffi::c_void, len: usize, advice: i32) -> i32;
+    }
+    const MADV_HUGEPAGE: i32 = 14;
+    const PAGE: usize = 4096;
+    let start = buf.as_mut_ptr() as usize;
+    let end = start + std::mem::size_of_val(buf);
+    let a = start.div_ceil(PAGE) * PAGE;
+    if end > a + PAGE {
+        let len = (end - a) / PAGE * PAGE;
+        // SAFETY: [a, a + len) lies inside `buf`, which we own; madvise only
+        // gives the kernel a hint about its backing and changes no contents.
+        unsafe {
+            madvise(a as *mut std::ffi::c_void, len, MADV_HUGEPAGE);
+        }
+    }
+}
+
+/// A vector of `len` copies of `value` whose pages are advised huge
+/// ([`advise_huge`]) before they are first written, and written in parallel
+/// (so the kernel's page clearing is spread over the threads too).
+pub fn filled_huge<T: Clone + Send>(len: usize, value: T) -> Vec<T> {
+    let mut v = Vec::with_capacity(len);
+    advise_huge(v.spare_capacity_mut());
+    v.par_extend(rayon::iter::repeat_n(value, len));
+    v
+}
+
+/// See the Linux version: a no-op elsewhere.
+#[cfg(not(target_os = "linux"))]
+pub fn advise_huge<T>(_buf: &mut [T]) {
+    let _ = HUGE_MIN_BYTES;
+}
+
+/// Row pass of the packed transform: z = a + i·b (zero-padded to `n` × `n`,
+/// times mask⊗mask when given), every row through a complex FFT in place.
+fn packed_row_pass(
+    a: ArrayView2<f32>,
+    b: ArrayView2<f32>,
+    n: usize,
+    mask: Option<&[f64]>,
+) -> Result<Vec<C64>> {
+    let plan = complex_plan(n);
+    let mut z = filled_huge(n * n, C64::new(0.0, 0.0));
+    let ih = a.nrows();
+    z.par_chunks_mut(n).enumerate().try_for_each_init(
+        || vec![C64::new(0.0, 0.0); plan.get_inplace_scratch_len()],
+        |scratch, (y, row)| -> Result<()> {
+            if y >= ih {
+                return Ok(()); // a padding row: its transform is zero
+            }
+            if y % 256 == 0 {
+                crate::interrupt::check()?;
+            }
+            let (ra, rb) = (a.row(y), b.row(y));
+            match mask {
+                Some(mk) => {
+                    let my = mk[y];
+                    for (x, ((dst, &u), &v)) in row.iter_mut().zip(ra.iter()).zip(rb.iter()).enumerate() {
+                        let m = my * mk[x];
+                        *dst = C64::new(u as f64 * m, v as f64 * m);
+                    }
+                }
+                None => {
+                    for ((dst, &u), &v) in row.iter_mut().zip(ra.iter()).zip(rb.iter()) {
+                        *dst = C64::new(u as f64, v as f64);
+                    }
+                }
+            }
+            // Columns iw.. are already zero.
+            plan.process_with_scratch(row, scratch);
+            Ok(())
+        },
+    )?;
+    Ok(z)
+}
+
 /// FFTs of `a` and `b` (zero-padded to `n` × `n`, optionally multiplied by the
 /// 2-D mask) and their ring sums under `rule`, over every ring a pixel falls in
-/// (callers keep the rings they report).
+/// (callers keep the rings they report). With `max_ring = Some(Q)` only the
+/// columns |kx| ≤ Q are transformed: the sums of rings q ≤ Q are exact (every
+/// pixel of those rings has |kx| ≤ q), the others incomplete.
+///
+/// Both real images are transformed at once as z = a + i·b (one complex 2-D
+/// FFT); F_a(k) = (Z(k) + Z(−k)*)/2 and F_b(k) = (Z(k) − Z(−k)*)/(2i). The
+/// column pass takes column kx of the half plane (kx = 0 ..= ⌊n/2⌋) together
+/// with its mirror column (n − kx) mod n, so both Z(k) and Z(−k) are at hand.
 pub(crate) fn ring_sums(
     a: ArrayView2<f32>,
     b: ArrayView2<f32>,
     n: usize,
     mask: Option<&[f64]>,
     rule: RingRule,
+    max_ring: Option<usize>,
 ) -> Result<RingSums> {
-    let m = n / 2 + 1;
-    let ha = row_pass(a, n, n, mask)?;
-    crate::interrupt::check()?;
-    let hb = row_pass(b, n, n, mask)?;
+    let half = match max_ring {
+        Some(q) => (n / 2 + 1).min(q + 1),
+        None => n / 2 + 1,
+    };
+    let z = packed_row_pass(a, b, n, mask)?;
     crate::interrupt::check()?;
     let plan = complex_plan(n);
     let nbins = bins_for(rule, n);
@@ -288,73 +410,144 @@ pub(crate) fn ring_sums(
             c * c
         })
         .collect();
-    let blocks: Vec<usize> = (0..m).step_by(COL_BLOCK).collect();
+    // neg[k] = (n − k) mod n: the index of −k.
+    let neg: Vec<usize> = (0..n).map(|k| if k == 0 { 0 } else { n - k }).collect();
+    let blocks: Vec<usize> = (0..half).step_by(COL_BLOCK).collect();
     let sums = blocks
         .par_iter()
         .try_fold(
-            || {
-                (
-                    RingSums::zeros(nbins),
-                    vec![C64::new(0.0, 0.0); COL_BLOCK * n],
-                    vec![C64::new(0.0, 0.0); COL_BLOCK * n],
-                    vec![C64::new(0.0, 0.0); plan.get_inplace_scratch_len()],
-                )
-            },
-            |(mut acc, mut bufa, mut bufb, mut scratch), &x0| -> Result<_> {
+            || RingSums::zeros(nbins),
+            |mut acc, &x0| -> Result<_> {
                 crate::interrupt::check()?;
-                let cb = COL_BLOCK.min(m - x0);
-                for y in 0..n {
-                    let ra = &ha[y * m + x0..y * m + x0 + cb];
-                    let rb = &hb[y * m + x0..y * m + x0 + cb];
-                    for c in 0..cb {
-                        bufa[c * n + y] = ra[c];
-                        bufb[c * n + y] = rb[c];
-                    }
-                }
-                plan.process_with_scratch(&mut bufa[..cb * n], &mut scratch);
-                plan.process_with_scratch(&mut bufb[..cb * n], &mut scratch);
-                for c in 0..cb {
-                    let kx = x0 + c;
-                    // Columns 0 and (even n) n/2 are their own mirror images.
-                    let mirrored = kx != 0 && 2 * kx != n;
-                    let fa = &bufa[c * n..(c + 1) * n];
-                    let fb = &bufb[c * n..(c + 1) * n];
-                    match rule {
-                        RingRule::Floor => {
-                            let w = if mirrored { 2.0 } else { 1.0 };
-                            let kx2 = kx * kx;
-                            for ky in 0..n {
-                                let q = (((kx2 + ky2[ky]) as f64).sqrt()) as usize;
-                                let (u, v) = (fa[ky], fb[ky]);
-                                let z = u * v.conj();
-                                // The mirror pixel contributes z*: its imaginary part cancels.
-                                let z = if mirrored { C64::new(z.re, 0.0) } else { z };
-                                acc.add(q, w, z, u.norm_sqr(), v.norm_sqr());
-                            }
-                        }
-                        RingRule::Frcnet => {
-                            let rx = frcnet_r(kx, n);
-                            let rx_m = frcnet_r((n - kx) % n, n);
-                            for ky in 0..n {
-                                let (u, v) = (fa[ky], fb[ky]);
-                                let z = u * v.conj();
-                                let (pa, pb) = (u.norm_sqr(), v.norm_sqr());
-                                let ry = frcnet_r(ky, n);
-                                let q = (((rx * rx + ry * ry) as f64).sqrt()).round() as usize;
-                                acc.add(q, 1.0, z, pa, pb);
-                                if mirrored {
-                                    let ry_m = frcnet_r((n - ky) % n, n);
-                                    let q = (((rx_m * rx_m + ry_m * ry_m) as f64).sqrt()).round() as usize;
-                                    acc.add(q, 1.0, z.conj(), pa, pb);
-                                }
-                            }
-                        }
-                    }
-                }
-                Ok((acc, bufa, bufb, scratch))
+                COLUMN_BUFFERS.with(|cell| {
+                    let mut guard = cell.borrow_mut();
+                    let (bufk, bufm, scratch) = &mut *guard;
+                    column_block(
+                        &z, n, x0, half, &neg, &ky2, &plan, rule, bufk, bufm, scratch, &mut acc,
+                    );
+                });
+                Ok(acc)
             },
         )
-        .map(|r| r.map(|(acc, ..)| acc))
         .try_reduce(|| RingSums::zeros(nbins), |x, y| Ok(x.merge(y)))?;
     Ok(sums)
+}
+
+thread_local! {
+    /// Per-thread column buffers of the column pass (kept between calls, so
+    /// repeated FRCs do not fault fresh pages in): the block, its mirror
+    /// columns, and FFT scratch.
+    static COLUMN_BUFFERS: std::cell::RefCell<(Vec<C64>, Vec<C64>, Vec<C64>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new(), Vec::new())) };
+}
+
+/// One block of the column pass: columns kx = x0 .. x0 + 32 (below `half`)
+/// and their mirrors, transformed and reduced into `acc`.
+#[allow(clippy::too_many_arguments)]
+fn column_block(
+    z: &[C64],
+    n: usize,
+    x0: usize,
+    half: usize,
+    neg: &[usize],
+    ky2: &[usize],
+    plan: &Arc<dyn Fft<f64>>,
+    rule: RingRule,
+    bufk: &mut Vec<C64>,
+    bufm: &mut Vec<C64>,
+    scratch: &mut Vec<C64>,
+    acc: &mut RingSums,
+) {
+    let cb = COL_BLOCK.min(half - x0);
+    let zero = C64::new(0.0, 0.0);
+    bufk.resize(COL_BLOCK * n, zero);
+    bufm.resize(COL_BLOCK * n, zero);
+    scratch.resize(plan.get_inplace_scratch_len(), zero);
+    // Blocked transpose: tiles of 32 rows, so every column is written in runs
+    // of 32 contiguous values and the tile's row segments stay in L1.
+    const TILE: usize = 32;
+    // Column of the mirror of kx = x0 + c: (n − kx) mod n.
+    let mirror = |c: usize| neg[x0 + c];
+    for y0 in (0..n).step_by(TILE) {
+        let y1 = (y0 + TILE).min(n);
+        for c in 0..cb {
+            let (xk, xm) = (x0 + c, mirror(c));
+            let (dk, dm) = (
+                &mut bufk[c * n + y0..c * n + y1],
+                &mut bufm[c * n + y0..c * n + y1],
+            );
+            for (i, (vk, vm)) in dk.iter_mut().zip(dm.iter_mut()).enumerate() {
+                let row = (y0 + i) * n;
+                *vk = z[row + xk];
+                *vm = z[row + xm];
+            }
+        }
+    }
+    plan.process_with_scratch(&mut bufk[..cb * n], scratch);
+    plan.process_with_scratch(&mut bufm[..cb * n], scratch);
+    for c in 0..cb {
+        let kx = x0 + c;
+        // Columns 0 and (even n) n/2 are their own mirror images.
+        let mirrored = kx != 0 && 2 * kx != n;
+        let zk = &bufk[c * n..(c + 1) * n];
+        let zm = &bufm[c * n..(c + 1) * n];
+        // F_a, F_b at (kx, ky) from Z(kx, ky) and Z(−kx, −ky).
+        let split = |ky: usize| {
+            let p = zk[ky];
+            let q = zm[neg[ky]].conj();
+            let s = p + q;
+            let d = p - q;
+            (
+                C64::new(0.5 * s.re, 0.5 * s.im),
+                C64::new(0.5 * d.im, -0.5 * d.re),
+            )
+        };
+        match rule {
+            RingRule::Floor => {
+                // Along a column the ring index changes rarely, so sums
+                // run in registers and are flushed when q changes.
+                let w = if mirrored { 2.0 } else { 1.0 };
+                let kx2 = kx * kx;
+                let mut run_q = usize::MAX;
+                let mut run = C64::new(0.0, 0.0);
+                let (mut run_p1, mut run_p2, mut run_n) = (0.0, 0.0, 0u32);
+                for (ky, &k2) in ky2.iter().enumerate() {
+                    let q = (((kx2 + k2) as f64).sqrt()) as usize;
+                    if q != run_q {
+                        if run_n > 0 {
+                            acc.add_run(run_q, w, run, run_p1, run_p2, run_n, mirrored);
+                        }
+                        run_q = q;
+                        run = C64::new(0.0, 0.0);
+                        (run_p1, run_p2, run_n) = (0.0, 0.0, 0);
+                    }
+                    let (u, v) = split(ky);
+                    run += u * v.conj();
+                    run_p1 += u.norm_sqr();
+                    run_p2 += v.norm_sqr();
+                    run_n += 1;
+                }
+                if run_n > 0 {
+                    acc.add_run(run_q, w, run, run_p1, run_p2, run_n, mirrored);
+                }
+            }
+            RingRule::Frcnet => {
+                let rx = frcnet_r(kx, n);
+                let rx_m = frcnet_r(neg[kx], n);
+                for (ky, &nky) in neg.iter().enumerate() {
+                    let (u, v) = split(ky);
+                    let z = u * v.conj();
+                    let (pa, pb) = (u.norm_sqr(), v.norm_sqr());
+                    let ry = frcnet_r(ky, n);
+                    let q = (((rx * rx + ry * ry) as f64).sqrt()).round() as usize;
+                    acc.add(q, 1.0, z, pa, pb);
+                    if mirrored {
+                        let ry_m = frcnet_r(nky, n);
+                        let q = (((rx_m * rx_m + ry_m * ry_m) as f64).sqrt()).round() as usize;
+                        acc.add(q, 1.0, z.conj(), pa, pb);
+                    }
+                }
+            }
+        }
+    }
 }

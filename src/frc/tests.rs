@@ -305,6 +305,8 @@ fn resolution_interpolates_and_never_returns_zero() {
         padded_from: None,
         frcnet: None,
     };
+    assert_eq!(c.threshold_values(Threshold::Fixed(0.3)), vec![0.3; 4]);
+    assert_eq!(c.threshold_values(Threshold::HalfBit)[1], half_bit(8));
     // Crossing 0.3 between q = 1 (0.5) and q = 2 (0.1): f = 0.01 + 0.5·0.01.
     let r = c.resolution(Threshold::Fixed(0.3), false).unwrap();
     assert!((r - 1.0 / 0.015).abs() < 1e-9);
@@ -429,6 +431,12 @@ fn errors_name_the_problem() {
     // 0.2·8/2 = 0.8 → no ring.
     assert!(curve.area(0.2).is_err());
     assert!(Compat::parse("paper").is_err());
+    assert_eq!(Threshold::parse("half_bit").unwrap(), Threshold::HalfBit);
+    assert_eq!(Threshold::parse("1/7").unwrap(), Threshold::Fixed(1.0 / 7.0));
+    assert!(Threshold::parse("0.2")
+        .unwrap_err()
+        .to_string()
+        .starts_with("threshold"));
     assert_eq!(Compat::parse("frcnet").unwrap(), Compat::Frcnet);
 }
 
@@ -445,6 +453,16 @@ fn area_ring_range() {
     let want = c.values[1..=4].iter().sum::<f64>() / 4.0;
     assert!((c.area(0.3).unwrap() - want).abs() < 1e-15);
     assert!((area_frc(a.view(), b.view(), 0.3).unwrap() - want).abs() < 1e-15);
+    // The pruned transform of area_frc (columns |kx| ≤ Q only) equals the full curve's area.
+    for &(h, w) in &[(37, 37), (40, 29), (64, 64), (33, 50)] {
+        let a = hash_image(h, w, 43);
+        let b = hash_image(h, w, 44) + &a;
+        let c = frc(a.view(), b.view(), 1.0, &FrcOptions::default()).unwrap();
+        for fr in [0.1, 0.2, 0.39, 0.5, 1.0] {
+            let (x, y) = (area_frc(a.view(), b.view(), fr).unwrap(), c.area(fr).unwrap());
+            assert!((x - y).abs() < 1e-12, "{h}x{w} {fr}: {x} vs {y}");
+        }
+    }
 }
 
 #[test]

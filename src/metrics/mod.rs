@@ -33,12 +33,7 @@ pub(crate) fn check_pair(a: &ArrayView2<f32>, b: &ArrayView2<f32>) -> Result<()>
         if img.is_empty() {
             return Err(Error::arg(name, "image is empty (0 pixels)"));
         }
-        if let Some(((row, col), v)) = img.indexed_iter().find(|(_, v)| !v.is_finite()) {
-            return Err(Error::arg(
-                name,
-                format!("image has a non-finite value ({v}) at column {col}, row {row}"),
-            ));
-        }
+        crate::frc::check_finite(name, img)?;
     }
     Ok(())
 }

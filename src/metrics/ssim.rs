@@ -60,44 +60,63 @@ pub(crate) fn ssim_per_channel(x: ArrayView2<f64>, y: ArrayView2<f64>, max_val: 
     let (oh, ow) = (h + 1 - WINDOW, w + 1 - WINDOW);
     let c1 = (0.01 * max_val).powi(2);
     let c2 = (0.03 * max_val).powi(2);
-    // Horizontal pass: four filtered maps, h × ow, stored row by row.
-    let mut hz = vec![[0.0f64; 4]; h * ow];
-    hz.par_chunks_mut(ow).enumerate().for_each(|(r, out)| {
-        let (xr, yr) = (x.row(r), y.row(r));
-        for (c, o) in out.iter_mut().enumerate() {
-            let mut s = [0.0; 4];
-            for (t, &gt) in g.iter().enumerate() {
-                let (a, b) = (xr[c + t], yr[c + t]);
-                s[0] += gt * a;
-                s[1] += gt * b;
-                s[2] += gt * (a * b);
-                s[3] += gt * (a * a + b * b);
-            }
-            *o = s;
-        }
-    });
+    let (x, y) = (x.as_standard_layout(), y.as_standard_layout());
+    // A standard-layout array is one contiguous slice, so these never fail.
+    let xs = x.as_slice().expect("standard layout");
+    let ys = y.as_slice().expect("standard layout");
+    // Horizontal pass: four filtered maps (of a, b, ab, a² + b²), each h × ow,
+    // one row at a time; the loops run over output columns innermost so they
+    // vectorise.
+    let mut hz: [Vec<f64>; 4] = std::array::from_fn(|_| crate::frc::filled_huge(h * ow, 0.0));
+    let [h0, h1, h2, h3] = &mut hz;
+    h0.par_chunks_mut(ow)
+        .zip(h1.par_chunks_mut(ow))
+        .zip(h2.par_chunks_mut(ow))
+        .zip(h3.par_chunks_mut(ow))
+        .enumerate()
+        .for_each_init(
+            || (vec![0.0; w], vec![0.0; w]),
+            |(prod, sq), (r, (((o0, o1), o2), o3))| {
+                let (xr, yr) = (&xs[r * w..(r + 1) * w], &ys[r * w..(r + 1) * w]);
+                for ((p, s), (&a, &b)) in prod.iter_mut().zip(sq.iter_mut()).zip(xr.iter().zip(yr)) {
+                    *p = a * b;
+                    *s = a * a + b * b;
+                }
+                filter_row(xr, &g, o0);
+                filter_row(yr, &g, o1);
+                filter_row(prod, &g, o2);
+                filter_row(sq, &g, o3);
+            },
+        );
     // Vertical pass per output row, reduced straight into the two sums.
     let (sum_ssim, sum_cs) = (0..oh)
         .into_par_iter()
         .map_init(
-            || vec![[0.0f64; 4]; ow],
+            || {
+                [
+                    vec![0.0f64; ow],
+                    vec![0.0f64; ow],
+                    vec![0.0f64; ow],
+                    vec![0.0f64; ow],
+                ]
+            },
             |acc, r| {
-                acc.iter_mut().for_each(|a| *a = [0.0; 4]);
-                for (t, &gt) in g.iter().enumerate() {
-                    let src = &hz[(r + t) * ow..(r + t + 1) * ow];
-                    for (a, s) in acc.iter_mut().zip(src) {
-                        for k in 0..4 {
-                            a[k] += gt * s[k];
+                for (k, a) in acc.iter_mut().enumerate() {
+                    a.fill(0.0);
+                    for (t, &gt) in g.iter().enumerate() {
+                        let src = &hz[k][(r + t) * ow..(r + t + 1) * ow];
+                        for (v, &s) in a.iter_mut().zip(src) {
+                            *v += gt * s;
                         }
                     }
                 }
                 let (mut ss, mut sc) = (0.0, 0.0);
-                for a in acc.iter() {
-                    let (m0, m1) = (a[0], a[1]);
+                let [a0, a1, a2, a3] = &*acc;
+                for (((&m0, &m1), &sab), &ssq) in a0.iter().zip(a1).zip(a2).zip(a3) {
                     let num0 = m0 * m1 * 2.0;
                     let den0 = m0 * m0 + m1 * m1;
                     let lum = (num0 + c1) / (den0 + c1);
-                    let cs = (a[2] * 2.0 - num0 + c2) / (a[3] - den0 + c2);
+                    let cs = (sab * 2.0 - num0 + c2) / (ssq - den0 + c2);
                     ss += lum * cs;
                     sc += cs;
                 }
@@ -107,6 +126,16 @@ pub(crate) fn ssim_per_channel(x: ArrayView2<f64>, y: ArrayView2<f64>, max_val: 
         .reduce(|| (0.0, 0.0), |p, q| (p.0 + q.0, p.1 + q.1));
     let m = (oh * ow) as f64;
     (sum_ssim / m, sum_cs / m)
+}
+
+/// out[c] = Σ_t g[t]·src[c + t] (VALID filtering of one row).
+fn filter_row(src: &[f64], g: &[f64; WINDOW], out: &mut [f64]) {
+    out.fill(0.0);
+    for (t, &gt) in g.iter().enumerate() {
+        for (o, &v) in out.iter_mut().zip(&src[t..]) {
+            *o += gt * v;
+        }
+    }
 }
 
 pub(crate) fn check_max_val(max_val: f64) -> Result<()> {
