@@ -104,3 +104,30 @@ fn hint_shows_signature_inside_call() {
     assert!(hint("let a = 1", 9, &docs).is_none());
     assert!(hint("nosuchfn(", 9, &docs).is_none());
 }
+
+#[test]
+fn incomplete_input_detection() {
+    use locus::host::repl::is_incomplete;
+    let e = rhai::Engine::new_raw();
+    for open in [
+        "fn f(x) {",
+        "let m = #{\n  a: 1,",
+        "[1, 2,",
+        "foo(1,\n 2",
+        "let s = `multi\nline",
+    ] {
+        assert!(is_incomplete(&e, open), "{open:?} should continue");
+    }
+    for done in [
+        "let x = 1;",
+        "locs.ren#{ pixel_nm: 10.0 })",
+        "let = 3;",
+        "}",
+        "1 +* 2",
+        "x.y(",
+        "let x = 1",
+    ] {
+        let want = done == "x.y(";
+        assert_eq!(is_incomplete(&e, done), want, "{done:?}");
+    }
+}

@@ -246,23 +246,7 @@ impl Validator for LocusHelper {
 
 impl Helper for LocusHelper {}
 
-/// Whether `input` is unfinished (see [`Session::is_incomplete`]).
-pub fn is_incomplete(engine: &rhai::Engine, input: &str) -> bool {
-    if input.trim().is_empty() {
-        return false;
-    }
-    match engine.compile(input) {
-        Ok(_) => false,
-        Err(e) => {
-            let at_end = e.position().line().is_none_or(|l| l >= input.lines().count());
-            let incomplete_kind = matches!(
-                e.err_type(),
-                rhai::ParseErrorType::UnexpectedEOF | rhai::ParseErrorType::MissingToken(..)
-            ) || format!("{}", e.err_type()).contains("Open string");
-            (incomplete_kind && at_end) || super::session::bracket_depth(input) > 0
-        }
-    }
-}
+pub use super::session::is_incomplete;
 
 fn history_path() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("LOCUS_HISTORY") {

@@ -7,7 +7,7 @@
 
 use super::diagnostic::{render_eval_error, render_parse_error, MainSource};
 use crate::script::{self, values};
-use rhai::{Dynamic, Engine, EvalAltResult, ParseErrorType, Scope, AST};
+use rhai::{Dynamic, Engine, EvalAltResult, ParseErrorType, Position, Scope, AST};
 
 /// What evaluating one input gave.
 pub enum Outcome {
@@ -47,27 +47,10 @@ impl Session {
         self.functions = AST::empty();
     }
 
-    /// Whether `input` is an unfinished statement (open bracket, brace or
-    /// string, or an unexpected end of input) that should continue on the
-    /// next line.
+    /// Whether `input` is an unfinished statement that should continue on
+    /// the next line (see [`is_incomplete`]).
     pub fn is_incomplete(&self, input: &str) -> bool {
-        if input.trim().is_empty() {
-            return false;
-        }
-        match self.engine.compile_with_scope(&self.scope, input) {
-            Ok(_) => false,
-            Err(e) => {
-                let at_end = match e.position().line() {
-                    Some(l) => l >= input.lines().count(),
-                    None => true,
-                };
-                let kind_incomplete = matches!(
-                    e.err_type(),
-                    ParseErrorType::UnexpectedEOF | ParseErrorType::MissingToken(..)
-                ) || matches!(e.err_type(), ParseErrorType::BadInput(le) if le.to_string().contains("Open string"));
-                (kind_incomplete && at_end) || bracket_depth(input) > 0
-            }
-        }
+        is_incomplete(&self.engine, input)
     }
 
     /// Compile and run one input. `line_offset` is the number of lines the
@@ -129,6 +112,43 @@ impl Session {
     }
 }
 
+/// Whether `input` is unfinished: it has unclosed brackets, braces or
+/// strings, or the parser ran out of input (an unexpected end, or a missing
+/// closing bracket at the very end). Other syntax errors are complete inputs
+/// that should be reported.
+pub fn is_incomplete(engine: &Engine, input: &str) -> bool {
+    if input.trim().is_empty() {
+        return false;
+    }
+    if bracket_depth(input) > 0 {
+        return true;
+    }
+    match engine.compile(input) {
+        Ok(_) => false,
+        Err(e) => {
+            let at_end = past_end(input, e.position());
+            match e.err_type() {
+                ParseErrorType::UnexpectedEOF => true,
+                ParseErrorType::MissingToken(tok, _) => at_end && matches!(tok.as_str(), "}" | ")" | "]"),
+                other => at_end && other.to_string().contains("Open string"),
+            }
+        }
+    }
+}
+
+/// Whether `pos` lies after the last non-blank character of `input`.
+fn past_end(input: &str, pos: Position) -> bool {
+    let (Some(line), col) = (pos.line(), pos.position()) else {
+        return true;
+    };
+    let lines: Vec<&str> = input.trim_end().lines().collect();
+    match line.cmp(&lines.len()) {
+        std::cmp::Ordering::Greater => true,
+        std::cmp::Ordering::Less => false,
+        std::cmp::Ordering::Equal => col.is_none_or(|c| c > lines[line - 1].chars().count()),
+    }
+}
+
 /// Net count of open brackets outside strings and comments.
 pub fn bracket_depth(input: &str) -> i64 {
     let mut depth = 0i64;
@@ -156,6 +176,10 @@ pub fn bracket_depth(input: &str) -> i64 {
             ')' | ']' | '}' => depth -= 1,
             _ => {}
         }
+    }
+    // A back-tick string may span lines: still open at the end means more input.
+    if in_str == Some('`') {
+        depth += 1;
     }
     depth
 }
