@@ -14,6 +14,46 @@ const EXPECTED: &[(&str, &[&str])] = &[
         "quickstart.rhai",
         &["render.png", "render.tif", "sim.hdf5", "sim.yaml", "frc.svg"],
     ),
+    ("akde_vs_gaussian.rhai", &["panel.svg", "profile.svg"]),
+    (
+        "frc_resolution.rhai",
+        &["frc.svg", "frc_random.csv", "frc_frames.csv"],
+    ),
+    (
+        "train_unet.rhai",
+        &[
+            "loss.svg",
+            "panel.svg",
+            "unet.safetensors",
+            "unet.safetensors.json",
+            "unet_final.safetensors",
+            "unet_final.safetensors.json",
+        ],
+    ),
+    (
+        "fig1_akde.rhai",
+        &["fig1c_panel.svg", "fig1c_profiles.svg", "fig1c_fwhm.svg"],
+    ),
+    (
+        "fig2_frc_vs_fraction.rhai",
+        &["fig2a_cutoff.svg", "fig2b_halves.svg", "fig2c_area.svg"],
+    ),
+    (
+        "fig3d_targets.rhai",
+        &[
+            "fig3d_loss.svg",
+            "fig3d_akde_history.svg",
+            "fig3d_gaussian_history.svg",
+        ],
+    ),
+    (
+        "fig4a_losses.rhai",
+        &["fig4a_metrics.svg", "fig4a_psnr.svg", "fig4a_predictions.svg"],
+    ),
+    (
+        "fig4c_two_filaments.rhai",
+        &["fig4c_profiles.svg", "fig4c_pairs.svg"],
+    ),
 ];
 
 fn examples(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 pub const STDLIB: &[(&str, &str)] = &[
     ("stats", include_str!("../../stdlib/stats.rhai")),
     ("cli", include_str!("../../stdlib/cli.rhai")),
+    ("experiments", include_str!("../../stdlib/experiments.rhai")),
 ];
 
 fn sources() -> &'static Mutex<HashMap<String, Arc<str>>> {
