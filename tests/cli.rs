@@ -219,3 +219,23 @@ fn script_options_module() {
     assert_eq!(code, 1);
     assert!(err.contains("unknown option --nmae"), "{err}");
 }
+
+#[test]
+fn write_and_read_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.csv");
+    let code = format!(
+        "write_text(\"{0}\", \"a,b\\n1,2\\n\"); read_text(\"{0}\").len()",
+        p.display()
+    );
+    let (code, out, err) = run(&["-e", &code]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), "8");
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), "a,b\n1,2\n");
+    let (code, _, err) = run(&["-e", "write_text(\"/no/such/dir/x.txt\", \"x\")"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("write_text") && err.contains("/no/such/dir"),
+        "{err}"
+    );
+}

@@ -63,6 +63,16 @@ pub struct UNetConfig {
     pub dropout: f64,
     /// Seed of the weight initialisation and of the dropout masks (default 0).
     pub seed: u64,
+    /// BatchNorm momentum, Keras convention: the weight of the old running
+    /// statistics (default 0.99). Short trainings (a few hundred steps) leave
+    /// the running statistics near their initial values at 0.99; 0.9 follows
+    /// the data faster.
+    #[serde(default = "default_bn_momentum")]
+    pub bn_momentum: f64,
+}
+
+fn default_bn_momentum() -> f64 {
+    BN_MOMENTUM
 }
 
 impl Default for UNetConfig {
@@ -73,6 +83,7 @@ impl Default for UNetConfig {
             leaky: 0.3,
             dropout: 0.5,
             seed: 0,
+            bn_momentum: BN_MOMENTUM,
         }
     }
 }
@@ -90,6 +101,12 @@ impl UNetConfig {
             return Err(Error::arg(
                 "filters",
                 format!("must be in 1..=4096, got {}", self.filters),
+            ));
+        }
+        if !(self.bn_momentum >= 0.0 && self.bn_momentum < 1.0) {
+            return Err(Error::arg(
+                "bn_momentum",
+                format!("must be in [0, 1), got {}", self.bn_momentum),
             ));
         }
         let params = self.param_count();
@@ -152,6 +169,7 @@ impl UNetConfig {
 /// Keras-style batch normalisation over (N, H, W) per channel.
 struct BatchNorm {
     name: String,
+    momentum: f64,
     gamma: Var,
     beta: Var,
     running_mean: Var,
@@ -190,8 +208,9 @@ impl BatchNorm {
                 (y, mean.detach().flatten_all()?, var.detach().flatten_all()?)
             };
             // Running statistics: detached, Keras momentum convention.
-            let m = (self.running_mean.as_tensor() * BN_MOMENTUM)?.add(&(mean * (1.0 - BN_MOMENTUM))?)?;
-            let v = (self.running_var.as_tensor() * BN_MOMENTUM)?.add(&(var * (1.0 - BN_MOMENTUM))?)?;
+            let k = self.momentum;
+            let m = (self.running_mean.as_tensor() * k)?.add(&(mean * (1.0 - k))?)?;
+            let v = (self.running_var.as_tensor() * k)?.add(&(var * (1.0 - k))?)?;
             let finite = m.sum_all()?.to_dtype(DType::F64)?.to_scalar::<f64>()?.is_finite()
                 && v.sum_all()?.to_dtype(DType::F64)?.to_scalar::<f64>()?.is_finite();
             if !finite {
@@ -291,6 +310,7 @@ impl UNet {
          -> Result<BatchNorm> {
             Ok(BatchNorm {
                 name: name.to_string(),
+                momentum: config.bn_momentum,
                 gamma: add(
                     format!("{name}.weight"),
                     Tensor::ones(c, DType::F32, device)?,

@@ -525,7 +525,10 @@ mod tests {
         let e = guard::<()>("frc", || panic!("index out of bounds")).unwrap_err();
         let msg = e.to_string();
         assert!(msg.contains("frc: internal error (index out of bounds"), "{msg}");
-        assert!(matches!(*guard::<()>("t", || Err(Error::Interrupted)).unwrap_err(), EvalAltResult::ErrorTerminated(..)));
+        assert!(matches!(
+            *guard::<()>("t", || Err(Error::Interrupted)).unwrap_err(),
+            EvalAltResult::ErrorTerminated(..)
+        ));
         assert_eq!(guard("ok", || Ok(3)).unwrap(), 3);
     }
 
@@ -535,13 +538,27 @@ mod tests {
         m.insert("scale".into(), Dynamic::from_int(2));
         m.insert("border".into(), Dynamic::from("clip"));
         let o = Opts::new("akde", &m, &["window", "scale", "border"]).unwrap();
-        assert_eq!(o.float("scale", 1.0).unwrap(), 2.0, "integers are accepted for floats");
+        assert_eq!(
+            o.float("scale", 1.0).unwrap(),
+            2.0,
+            "integers are accepted for floats"
+        );
         assert_eq!(o.int("window", 11).unwrap(), 11);
         assert!(o.int("scale", 0).is_ok());
-        assert!(o.bool("border", false).unwrap_err().to_string().contains("option `border` must be true or false"));
+        assert!(o
+            .bool("border", false)
+            .unwrap_err()
+            .to_string()
+            .contains("option `border` must be true or false"));
         assert!(o.choice("border", "clip", &["clip", "skip"]).is_ok());
         m.insert("windw".into(), Dynamic::from_int(3));
-        let e = Opts::new("akde", &m, &["window", "scale", "border"]).err().unwrap().to_string();
-        assert!(e.contains("unknown option `windw`; valid options are: border, scale, window"), "{e}");
+        let e = Opts::new("akde", &m, &["window", "scale", "border"])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("unknown option `windw`; valid options are: border, scale, window"),
+            "{e}"
+        );
     }
 }

@@ -95,6 +95,33 @@ pub fn register(api: &mut Api) {
         },
     );
     api.func(
+        "write_text",
+        None,
+        "write_text(path, text)",
+        &["path: &str", "text: &str"],
+        "Write a string to a file (replaced atomically: temporary file, then rename), e.g. a CSV table of results built in the script.\nExample: write_text(`${out}/metrics.csv`, \"loss,psnr\\nfrc,21.3\\n\");",
+        |p: ImmutableString, text: ImmutableString| -> RResult<()> {
+            guard("write_text", || {
+                crate::image::io::write_atomic(std::path::Path::new(p.as_str()), |w| {
+                    use std::io::Write;
+                    w.write_all(text.as_bytes()).map_err(|e| crate::Error::io(p.as_str(), e))
+                })
+            })
+        },
+    );
+    api.func(
+        "read_text",
+        None,
+        "read_text(path)",
+        &["path: &str"],
+        "Read a whole text file into a string.\nExample: let csv = read_text(\"metrics.csv\");",
+        |p: ImmutableString| -> RResult<String> {
+            guard("read_text", || {
+                std::fs::read_to_string(p.as_str()).map_err(|e| crate::Error::io(p.as_str(), e))
+            })
+        },
+    );
+    api.func(
         "fmt",
         None,
         "fmt(x, digits)",

@@ -98,6 +98,7 @@ fn unet_config(m: &Map) -> RResult<(UNetConfig, String)> {
         leaky: o.float("leaky", d.leaky)?,
         dropout: o.float("dropout", d.dropout)?,
         seed: o.int("seed", d.seed as i64)?.max(0) as u64,
+        bn_momentum: o.float("bn_momentum", d.bn_momentum)?,
     };
     Ok((cfg, o.string("device", "cpu")?))
 }
@@ -326,7 +327,7 @@ pub fn register(api: &mut Api) {
         .register_fn("to_string", |h: &mut HistoryRef| h.summary());
     api.category("Deep learning");
 
-    let unet_doc = "A pix2pix U-Net generator (METHODS.md §7): `depth` encoder blocks Conv 4×4/2 -> BatchNorm -> LeakyReLU, mirrored decoder with skip connections and dropout in its first 3 blocks, tanh output. Options: depth (default 8), filters (base, default 64, doubling to 8×), leaky (0.3), dropout (0.5), device (\"cpu\" or \"cuda\"; cuda needs a build with --features cuda), seed. Inputs must have sides divisible by 2^depth.\nExample: let net = unet(#{ depth: 5, filters: 16, seed: 1 });";
+    let unet_doc = "A pix2pix U-Net generator (METHODS.md §7): `depth` encoder blocks Conv 4×4/2 -> BatchNorm -> LeakyReLU, mirrored decoder with skip connections and dropout in its first 3 blocks, tanh output. Options: depth (default 8), filters (base, default 64, doubling to 8×), leaky (0.3), dropout (0.5), bn_momentum (0.99, Keras convention; 0.9 suits short trainings), device (\"cpu\" or \"cuda\"; cuda needs a build with --features cuda), seed. Inputs must have sides divisible by 2^depth.\nExample: let net = unet(#{ depth: 5, filters: 16, seed: 1 });";
     api.func("unet", None, "unet()", &[], unet_doc, || -> RResult<UNetRef> {
         let dev = guard("unet", || nn::device("cpu"))?;
         guard("unet", || UNet::new(UNetConfig::default(), &dev)).map(|n| UNetRef(Arc::new(n)))
