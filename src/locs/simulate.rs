@@ -49,7 +49,8 @@ pub struct SimOptions {
     pub n_locs: usize,
     /// Mean number of localizations per epitope (Poisson), overriding `n_locs`.
     pub locs_per_epitope: Option<f64>,
-    /// Epitopes per µm of filament (default 30).
+    /// Labelled epitopes per µm of filament (default 120: dense antibody
+    /// labelling, so that a full acquisition shows continuous filaments).
     pub label_density_per_um: f64,
     /// Persistence length of the filaments (default 10 000 nm).
     pub persistence_nm: f64,
@@ -82,7 +83,7 @@ impl Default for SimOptions {
             frames: 20_000,
             n_locs: 100_000,
             locs_per_epitope: None,
-            label_density_per_um: 30.0,
+            label_density_per_um: 120.0,
             persistence_nm: 10_000.0,
             tubule_radius_nm: 12.5,
             linker_nm: 10.0,
