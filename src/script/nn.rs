@@ -89,7 +89,15 @@ fn unet_config(m: &Map) -> RResult<(UNetConfig, String)> {
     let o = Opts::new(
         "unet",
         m,
-        &["depth", "filters", "leaky", "dropout", "device", "seed"],
+        &[
+            "depth",
+            "filters",
+            "leaky",
+            "dropout",
+            "bn_momentum",
+            "device",
+            "seed",
+        ],
     )?;
     let d = UNetConfig::default();
     let cfg = UNetConfig {
