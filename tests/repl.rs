@@ -131,3 +131,23 @@ fn incomplete_input_detection() {
         assert_eq!(is_incomplete(&e, done), want, "{done:?}");
     }
 }
+
+#[test]
+fn vars_report_script_type_names_for_method_completion() {
+    let mut s = locus::host::session::Session::new("<test>");
+    s.eval_raw("let img = zeros(4, 4, 1.0); let n = 3;").unwrap();
+    let vars = s.vars();
+    let img = vars.iter().find(|v| v.0 == "img").unwrap();
+    assert_eq!(img.1, "Image");
+    assert!(img.2.starts_with("Image 4×4"), "{}", img.2);
+    let state = CompletionState {
+        vars: vars.iter().map(|v| (v.0.clone(), v.1.clone())).collect(),
+        functions: vec![],
+    };
+    let docs = locus::script::docs();
+    let (start, c) = complete("img.gau", 7, &state, &docs);
+    assert_eq!(start, 4);
+    assert_eq!(c, vec!["gaussian(".to_string()]);
+    let (_, c) = complete("img.wi", 6, &state, &docs);
+    assert_eq!(c, vec!["width".to_string()]);
+}

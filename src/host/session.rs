@@ -98,7 +98,7 @@ impl Session {
                 if summary.chars().count() > 70 {
                     summary = summary.chars().take(67).collect::<String>() + "...";
                 }
-                (name.to_string(), values::type_name(value), summary)
+                (name.to_string(), values::type_name(&self.engine, value), summary)
             })
             .collect()
     }

@@ -6,9 +6,11 @@ use rhai::Dynamic;
 
 pub fn register(_api: &mut Api) {}
 
-/// The type name scripts see for a value (`Image`, `Locs`, `array`, ...).
-pub fn type_name(v: &Dynamic) -> String {
-    v.type_name().rsplit("::").next().unwrap_or("?").to_string()
+/// The type name scripts see for a value (`Image`, `Locs`, `array`, ...),
+/// as registered with `engine`.
+pub fn type_name(engine: &rhai::Engine, v: &Dynamic) -> String {
+    let name = engine.map_type_name(v.type_name());
+    name.rsplit("::").next().unwrap_or("?").to_string()
 }
 
 /// A short, type-aware summary of a value.
