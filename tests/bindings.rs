@@ -291,3 +291,9 @@ fn values_print_as_summaries() {
     let s: String = eval("zeros(10, 20, 5.0).to_string()");
     assert_eq!(s, "Image 10×20 px @ 5.0 nm, sum 0.0, range [0.0, 0.0]");
 }
+
+#[test]
+fn len_is_a_property_and_a_method() {
+    let v: rhai::Array = eval(&format!("{SIM} [locs.len, locs.len()]"));
+    assert_eq!(v[0].as_int().unwrap(), v[1].as_int().unwrap());
+}

@@ -270,6 +270,14 @@ pub fn register(api: &mut Api) {
         "Number of localizations.\nExample: locs.len",
         |l: &mut LocsRef| l.locs.len() as INT,
     );
+    api.func(
+        "len",
+        Some("Locs"),
+        "locs.len()",
+        &["locs: Locs"],
+        "Number of localizations (the same as the property locs.len).\nExample: locs.len()",
+        |l: &mut LocsRef| l.locs.len() as INT,
+    );
     api.getter(
         "columns",
         "Locs",
