@@ -211,6 +211,10 @@ fn sandbox_caps_operations_depth_and_sizes() {
     let (c, err) = run(&e, "let i = 0; loop { i += 1; }", &["--sandbox"]);
     assert_eq!(c, 1);
     assert!(err.to_lowercase().contains("operations"), "{err}");
+    assert!(
+        err.contains("note: --sandbox allows 50000000 Rhai operations"),
+        "{err}"
+    );
     assert!(t0.elapsed().as_secs() < 60);
     let (c, err) = run(&e, "fn f(n) { f(n + 1) } f(0);", &["--sandbox"]);
     assert_eq!(c, 1);

@@ -220,8 +220,38 @@ fn run_script(file: &str, args: &[String], limited: bool) -> i32 {
         Ok(()) => 0,
         Err(e) => {
             eprint!("{}", render_eval_error(&e, &main));
+            if limited {
+                if let Some(note) = sandbox_note(&e) {
+                    eprintln!("note: {note}");
+                }
+            }
             EXIT_SCRIPT
         }
+    }
+}
+
+/// Which `--sandbox` limit an error hit, if any.
+fn sandbox_note(e: &rhai::EvalAltResult) -> Option<String> {
+    use rhai::EvalAltResult as E;
+    use sandbox::limits as L;
+    let mut e = e;
+    while let E::ErrorInFunctionCall(_, _, inner, _) | E::ErrorInModule(_, inner, _) = e {
+        e = inner;
+    }
+    match e {
+        E::ErrorTooManyOperations(_) => Some(format!(
+            "--sandbox allows {} Rhai operations per run",
+            L::MAX_OPERATIONS
+        )),
+        E::ErrorStackOverflow(_) => Some(format!("--sandbox allows a call depth of {}", L::MAX_CALL_LEVELS)),
+        E::ErrorDataTooLarge(what, _) => Some(format!(
+            "--sandbox caps {what}: strings at {} bytes, arrays at {} elements, maps at {} entries",
+            L::MAX_STRING_SIZE,
+            L::MAX_ARRAY_SIZE,
+            L::MAX_MAP_SIZE
+        )),
+        E::ErrorTooManyModules(_) => Some(format!("--sandbox allows {} modules", L::MAX_MODULES)),
+        _ => None,
     }
 }
 
