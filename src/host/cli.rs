@@ -3,6 +3,8 @@
 //! ```text
 //! locus                       # interactive REPL (a piped stdin is read as a session)
 //! locus run FILE.rhai [ARGS]  # run a script; ARGS reach it as the array `ARGS`
+//! locus run --sandbox [--allow PATH]... FILE.rhai [ARGS]
+//!                             # files only in the script's and working folders
 //! locus -e 'CODE'             # evaluate and print
 //! locus check FILE.rhai       # compile only, report syntax errors
 //! locus help [NAME]           # list functions, or document one
@@ -12,7 +14,7 @@
 
 use super::diagnostic::{render_eval_error, render_parse_error, MainSource};
 use super::repl;
-use crate::script::{self, resolver, values};
+use crate::script::{self, resolver, sandbox, values};
 use clap::{Parser, Subcommand};
 use rhai::{Dynamic, Scope};
 use std::io::IsTerminal;
@@ -45,6 +47,14 @@ struct Cli {
 enum Command {
     /// Run a script; extra arguments reach it as the array `ARGS`.
     Run {
+        /// Sandbox the script: it may read and write files only inside its
+        /// own folder and the working folder (plus read the --allow paths),
+        /// and its operations, call depth and string/array sizes are capped.
+        #[arg(long)]
+        sandbox: bool,
+        /// With --sandbox: also allow reading this file or folder (repeatable).
+        #[arg(long = "allow", value_name = "PATH", requires = "sandbox")]
+        allow: Vec<String>,
         /// The script file (.rhai).
         file: String,
         /// Arguments passed to the script as `ARGS`.
@@ -77,7 +87,18 @@ pub fn main() -> i32 {
         return eval_code(&code);
     }
     match cli.command {
-        Some(Command::Run { file, args }) => run_file(&file, &args),
+        Some(Command::Run {
+            sandbox,
+            allow,
+            file,
+            args,
+        }) => {
+            if sandbox {
+                run_sandboxed(&file, &args, &allow)
+            } else {
+                run_file(&file, &args)
+            }
+        }
         Some(Command::Check { file }) => check_file(&file),
         Some(Command::Help { name }) => help(name.as_deref()),
         None => {
@@ -148,15 +169,37 @@ fn read_script(file: &str) -> Result<String, i32> {
     })
 }
 
+/// Run `file` with `args` under the sandbox (`locus run --sandbox`): file
+/// access limited by [`sandbox::Policy::for_script`], engine limits from
+/// [`sandbox::apply_limits`]. Returns the exit code.
+pub fn run_sandboxed(file: &str, args: &[String], allow: &[String]) -> i32 {
+    let allow: Vec<std::path::PathBuf> = allow.iter().map(Into::into).collect();
+    match sandbox::Policy::for_script(std::path::Path::new(file), &allow) {
+        Ok(p) => sandbox::set_policy(Some(p)),
+        Err(e) => {
+            eprintln!("locus: --sandbox: {e}");
+            return EXIT_USAGE;
+        }
+    }
+    run_script(file, args, true)
+}
+
 /// Run `file` with `args`; returns the exit code.
 pub fn run_file(file: &str, args: &[String]) -> i32 {
+    run_script(file, args, false)
+}
+
+fn run_script(file: &str, args: &[String], limited: bool) -> i32 {
     crate::interrupt::install_handler();
     let text = match read_script(file) {
         Ok(t) => t,
         Err(code) => return code,
     };
     resolver::remember_source(file, &text);
-    let engine = script::new_engine();
+    let mut engine = script::new_engine();
+    if limited {
+        sandbox::apply_limits(&mut engine);
+    }
     let main = MainSource {
         name: file,
         text: &text,
@@ -177,8 +220,38 @@ pub fn run_file(file: &str, args: &[String]) -> i32 {
         Ok(()) => 0,
         Err(e) => {
             eprint!("{}", render_eval_error(&e, &main));
+            if limited {
+                if let Some(note) = sandbox_note(&e) {
+                    eprintln!("note: {note}");
+                }
+            }
             EXIT_SCRIPT
         }
+    }
+}
+
+/// Which `--sandbox` limit an error hit, if any.
+fn sandbox_note(e: &rhai::EvalAltResult) -> Option<String> {
+    use rhai::EvalAltResult as E;
+    use sandbox::limits as L;
+    let mut e = e;
+    while let E::ErrorInFunctionCall(_, _, inner, _) | E::ErrorInModule(_, inner, _) = e {
+        e = inner;
+    }
+    match e {
+        E::ErrorTooManyOperations(_) => Some(format!(
+            "--sandbox allows {} Rhai operations per run",
+            L::MAX_OPERATIONS
+        )),
+        E::ErrorStackOverflow(_) => Some(format!("--sandbox allows a call depth of {}", L::MAX_CALL_LEVELS)),
+        E::ErrorDataTooLarge(what, _) => Some(format!(
+            "--sandbox caps {what}: strings at {} bytes, arrays at {} elements, maps at {} entries",
+            L::MAX_STRING_SIZE,
+            L::MAX_ARRAY_SIZE,
+            L::MAX_MAP_SIZE
+        )),
+        E::ErrorTooManyModules(_) => Some(format!("--sandbox allows {} modules", L::MAX_MODULES)),
+        _ => None,
     }
 }
 

@@ -272,9 +272,17 @@ pub fn load_tiff(path: impl AsRef<Path>) -> Result<Image> {
     let path = path.as_ref();
     let bytes = read_all(path)?;
     let terr = |e: tiff::TiffError| Error::format(path, format!("not a readable TIFF: {e}"));
+    // Limits that a corrupt header cannot push to terabytes: the image
+    // buffer at most ~1100× the file (deflate/LZW ratios) within
+    // [256 MiB, 16 GiB], tag values at most 16 MiB. (Unlimited, a flipped
+    // tag count made the decoder allocate 137 GB and abort.)
+    let mut limits = Limits::unlimited();
+    limits.decoding_buffer_size = bytes.len().saturating_mul(1100).clamp(256 << 20, 16 << 30);
+    limits.intermediate_buffer_size = limits.decoding_buffer_size;
+    limits.ifd_value_size = 16 << 20;
     let mut dec = Decoder::new(Cursor::new(bytes))
         .map_err(terr)?
-        .with_limits(Limits::unlimited());
+        .with_limits(limits);
     let (w, h) = dec.dimensions().map_err(terr)?;
     match dec.colortype().map_err(terr)? {
         tiff::ColorType::Gray(_) => {}

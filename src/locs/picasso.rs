@@ -262,6 +262,22 @@ pub(crate) fn read(path: &Path, pixel_nm: Option<f64>) -> Result<(Locs, LoadRepo
             ))
         }
     };
+    // A corrupt header can declare any size: refuse sizes the file cannot
+    // hold before the reader allocates them (deflate packs at most ~1032:1).
+    let file_len = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
+    let limit = file_len.saturating_mul(1100).saturating_add(1 << 20);
+    match (n as u64).checked_mul(stride as u64) {
+        Some(need) if need <= limit => {}
+        _ => {
+            return Err(Error::format(
+                path,
+                format!(
+                    "'locs' declares {n} records of {stride} bytes, more than a file of \
+                     {file_len} bytes can hold (corrupt file?)"
+                ),
+            ))
+        }
+    }
     let bytes = if n == 0 {
         Vec::new()
     } else {

@@ -258,7 +258,10 @@ pub fn register(api: &mut Api) {
         "curve.save(path)",
         &["curve: FrcCurve", "path: &str"],
         "Write the curve as CSV (freq_nm_inv, frc, smoothed, ring_pixels, threshold), atomically.\nExample: curve.save(\"frc.csv\");",
-        |c: &mut FrcRef, p: ImmutableString| guard("save", || c.0.to_csv(p.as_str())),
+        |c: &mut FrcRef, p: ImmutableString| guard("save", || {
+            crate::script::sandbox::check_write(p.as_str())?;
+            c.0.to_csv(p.as_str())
+        }),
     );
 
     api.category("Metrics");

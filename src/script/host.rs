@@ -80,7 +80,12 @@ pub fn register(api: &mut Api) {
         "exists(path)",
         &["path: &str"],
         "Whether a file or folder exists at `path`.\nExample: if !exists(\"out\") { mkdir(\"out\"); }",
-        |p: ImmutableString| std::path::Path::new(p.as_str()).exists(),
+        |p: ImmutableString| -> RResult<bool> {
+            guard("exists", || {
+                crate::script::sandbox::check_read(p.as_str())?;
+                Ok(std::path::Path::new(p.as_str()).exists())
+            })
+        },
     );
     api.func(
         "mkdir",
@@ -90,6 +95,7 @@ pub fn register(api: &mut Api) {
         "Create the folder `path` and its parents (no error when it exists).\nExample: mkdir(\"results/fig2\");",
         |p: ImmutableString| -> RResult<()> {
             guard("mkdir", || {
+                crate::script::sandbox::check_write(p.as_str())?;
                 std::fs::create_dir_all(p.as_str()).map_err(|e| crate::Error::io(p.as_str(), e))
             })
         },

@@ -311,7 +311,10 @@ pub fn register(api: &mut Api) {
         "img.save(path)",
         &["img: Image", "path: &str"],
         "Write the image: .tif/.tiff (float32 with the pixel size, as Fiji reads it), .png (8-bit, scaled to the full range), .npy (float32). The file is replaced atomically.\nExample: img.save(\"render.tif\");",
-        |i: &mut ImageRef, p: ImmutableString| guard("save", || i.0.save(p.as_str())),
+        |i: &mut ImageRef, p: ImmutableString| guard("save", || {
+            crate::script::sandbox::check_write(p.as_str())?;
+            i.0.save(p.as_str())
+        }),
     );
     api.func(
         "load_image",
@@ -319,7 +322,10 @@ pub fn register(api: &mut Api) {
         "load_image(path)",
         &["path: &str"],
         "Read an image: .tif/.tiff (8/16/32-bit integer or float; pixel size from the ImageJ tags), .png (8/16-bit; the raw values, e.g. localization counts), .npy (2-D float32/float64).\nExample: let sub = load_image(\"../shared/data/frcnet/train/spot01_sub.png\");",
-        |p: ImmutableString| guard("load_image", || crate::image::io::load_image(p.as_str()).map(ImageRef::new)),
+        |p: ImmutableString| guard("load_image", || {
+            crate::script::sandbox::check_read(p.as_str())?;
+            crate::image::io::load_image(p.as_str()).map(ImageRef::new)
+        }),
     );
     api.func(
         "load_image",
@@ -329,7 +335,10 @@ pub fn register(api: &mut Api) {
         "Read an image and set its pixel size: options pixel_nm (nm).\nExample: let sub = load_image(\"spot01_sub.png\", #{ pixel_nm: 10.0 });",
         |p: ImmutableString, m: Map| -> RResult<ImageRef> {
             let o = Opts::new("load_image", &m, &["pixel_nm"])?;
-            let mut img = guard("load_image", || crate::image::io::load_image(p.as_str()))?;
+            let mut img = guard("load_image", || {
+                crate::script::sandbox::check_read(p.as_str())?;
+                crate::image::io::load_image(p.as_str())
+            })?;
             if let Some(px) = o.opt_float("pixel_nm")? {
                 if !(px.is_finite() && px > 0.0) {
                     return Err(rt_error(format!("load_image: option `pixel_nm` must be > 0, got {px}")));

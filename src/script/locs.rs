@@ -176,7 +176,10 @@ fn simulate(func: &str, opts: &SimOptions) -> RResult<LocsRef> {
 }
 
 fn load(path: &str, pixel_nm: Option<f64>, format: Option<&str>) -> RResult<LocsRef> {
-    let (locs, report) = guard("load_locs", || Locs::load(path, pixel_nm, format))?;
+    let (locs, report) = guard("load_locs", || {
+        crate::script::sandbox::check_read(path)?;
+        Locs::load(path, pixel_nm, format)
+    })?;
     for w in &report.warnings {
         eprintln!("load_locs: {w}");
     }
@@ -443,7 +446,10 @@ pub fn register(api: &mut Api) {
         "locs.save(path)",
         &["locs: Locs", "path: &str"],
         "Save the table: .hdf5 writes a Picasso file (x, y in camera pixels) and its .yaml (earlier documents kept, plus one with what locus did); .csv a ThunderSTORM table. Written atomically.\nExample: locs.save(\"subset.hdf5\");",
-        |l: &mut LocsRef, p: ImmutableString| guard("save", || l.locs.save(p.as_str())),
+        |l: &mut LocsRef, p: ImmutableString| guard("save", || {
+            crate::script::sandbox::check_write(p.as_str())?;
+            l.locs.save(p.as_str())
+        }),
     );
     let render_doc = "Render a 2-D histogram: each localization adds 1 to its pixel (METHODS.md §2). Options: pixel_nm (default 10), origin: \"grid\" (default; origin (0, 0), shape ceil(FOV/p), so subsets render on the same grid) or \"data\" (the paper code's np.histogram2d grid), shape [w, h] and origin_nm [x0, y0] to override. Localizations outside are dropped and counted on stderr.\nExample: let img = locs.render(#{ pixel_nm: 10.0 });";
     api.func(

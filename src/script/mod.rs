@@ -15,6 +15,7 @@ pub mod nn;
 pub mod plot;
 pub use host::format_duration;
 pub mod resolver;
+pub mod sandbox;
 pub mod values;
 
 pub use api::{DocEntry, Docs};

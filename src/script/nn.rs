@@ -241,7 +241,12 @@ fn train(net: &UNetRef, pairs: &PairsRef, m: &Map) -> RResult<HistoryRef> {
             e.epoch, e.step, e.train.total, e.train.ms_ssim, e.train.frc, e.train.l1, e.train.mse, e.step_s
         );
     };
-    let h = guard("train", || nn::train(&net.0, &pairs.pairs, &opts, &mut report))?;
+    let h = guard("train", || {
+        if let Some(ck) = &opts.checkpoint {
+            crate::script::sandbox::check_write(ck)?;
+        }
+        nn::train(&net.0, &pairs.pairs, &opts, &mut report)
+    })?;
     if h.interrupted {
         eprintln!(
             "train: interrupted after {} steps{}",
@@ -320,7 +325,10 @@ fn history_plot(h: &History, path: &str, m: &Map) -> RResult<()> {
         markers: x.len() < 30,
         ..Default::default()
     };
-    guard("plot", || plot::line_plot(&series, path, &opts))
+    guard("plot", || {
+        crate::script::sandbox::check_write(path)?;
+        plot::line_plot(&series, path, &opts)
+    })
 }
 
 pub fn register(api: &mut Api) {
@@ -450,7 +458,10 @@ pub fn register(api: &mut Api) {
         &["dir: &str"],
         "Read the *_sub.png (sparse input) / *_full.png (dense target) pairs in a folder, like the paper's data in ../shared/data/frcnet/train/ (10 nm pixels; patch 512). Pairs whose sizes differ by a pixel or two are cropped to the common size.\nExample: let pairs = load_pairs(\"../shared/data/frcnet/train\");",
         |dir: ImmutableString| -> RResult<PairsRef> {
-            let pairs = guard("load_pairs", || load_png_pairs(Path::new(dir.as_str())))?;
+            let pairs = guard("load_pairs", || {
+                crate::script::sandbox::check_read(dir.as_str())?;
+                load_png_pairs(Path::new(dir.as_str()))
+            })?;
             Ok(PairsRef { pairs: Arc::new(pairs), pixel_nm: 10.0, patch: 512 })
         },
     );
@@ -551,7 +562,10 @@ pub fn register(api: &mut Api) {
         "net.save(path)",
         &["net: UNet", "path: &str"],
         "Save the weights (BatchNorm running statistics included) as safetensors and the configuration as path.json, atomically.\nExample: net.save(\"model.safetensors\");",
-        |n: &mut UNetRef, p: ImmutableString| guard("save", || n.0.save(p.as_str())),
+        |n: &mut UNetRef, p: ImmutableString| guard("save", || {
+            crate::script::sandbox::check_write(p.as_str())?;
+            n.0.save(p.as_str())
+        }),
     );
     let load_doc = "Load a net saved by net.save or by training (reads path and path.json). Options: device (\"cpu\" default, or \"cuda\").\nExample: let net = load_unet(\"model.safetensors\");";
     api.func(
@@ -562,7 +576,11 @@ pub fn register(api: &mut Api) {
         load_doc,
         |p: ImmutableString| -> RResult<UNetRef> {
             let dev = guard("load_unet", || nn::device("cpu"))?;
-            guard("load_unet", || UNet::load(p.as_str(), &dev)).map(|n| UNetRef(Arc::new(n)))
+            guard("load_unet", || {
+                crate::script::sandbox::check_read(p.as_str())?;
+                UNet::load(p.as_str(), &dev)
+            })
+            .map(|n| UNetRef(Arc::new(n)))
         },
     );
     api.func(
@@ -575,7 +593,11 @@ pub fn register(api: &mut Api) {
             let o = Opts::new("load_unet", &m, &["device"])?;
             let name = o.string("device", "cpu")?;
             let dev = guard("load_unet", || nn::device(&name))?;
-            guard("load_unet", || UNet::load(p.as_str(), &dev)).map(|n| UNetRef(Arc::new(n)))
+            guard("load_unet", || {
+                crate::script::sandbox::check_read(p.as_str())?;
+                UNet::load(p.as_str(), &dev)
+            })
+            .map(|n| UNetRef(Arc::new(n)))
         },
     );
 

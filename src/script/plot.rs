@@ -72,6 +72,7 @@ pub fn register(api: &mut Api) {
         plot_doc,
         |i: &mut ImageRef, p: ImmutableString| {
             guard("plot", || {
+                crate::script::sandbox::check_write(p.as_str())?;
                 plot::heatmap(&i.0, p.as_str(), &HeatmapOptions::default())
             })
         },
@@ -85,7 +86,10 @@ pub fn register(api: &mut Api) {
         |i: &mut ImageRef, p: ImmutableString, m: Map| -> RResult<()> {
             let o = Opts::new("plot", &m, HEATMAP_KEYS)?;
             let opts = heatmap_options(&o)?;
-            guard("plot", || plot::heatmap(&i.0, p.as_str(), &opts))
+            guard("plot", || {
+                crate::script::sandbox::check_write(p.as_str())?;
+                plot::heatmap(&i.0, p.as_str(), &opts)
+            })
         },
     );
 
@@ -150,7 +154,10 @@ pub fn register(api: &mut Api) {
             show_threshold: show,
             size: size(&o, (820, 560))?,
         };
-        guard("plot_frc", || plot::plot_frc(&series, path, &opts))
+        guard("plot_frc", || {
+            crate::script::sandbox::check_write(path)?;
+            plot::plot_frc(&series, path, &opts)
+        })
     };
     api.func(
         "plot_frc",
@@ -213,7 +220,10 @@ pub fn register(api: &mut Api) {
                 markers: o.bool("markers", d.markers)?,
                 size: size(&o, d.size)?,
             };
-            guard("plot_lines", || plot::line_plot(&series, p.as_str(), &opts))
+            guard("plot_lines", || {
+                crate::script::sandbox::check_write(p.as_str())?;
+                plot::line_plot(&series, p.as_str(), &opts)
+            })
         },
     );
 
@@ -249,7 +259,10 @@ pub fn register(api: &mut Api) {
                 xlabel: o.string("xlabel", "")?,
                 size: size(&o, (820, 560))?,
             };
-            guard("plot_bars", || plot::bar_chart(&groups, &series, p.as_str(), &opts))
+            guard("plot_bars", || {
+                crate::script::sandbox::check_write(p.as_str())?;
+                plot::bar_chart(&groups, &series, p.as_str(), &opts)
+            })
         },
     );
 
@@ -288,7 +301,10 @@ pub fn register(api: &mut Api) {
                 size_px: o.int("size_px", d.size_px as i64)?.clamp(32, 4000) as u32,
                 max_raster_px: d.max_raster_px,
             };
-            guard("plot_panel", || plot::panel(&items, p.as_str(), &opts))
+            guard("plot_panel", || {
+                crate::script::sandbox::check_write(p.as_str())?;
+                plot::panel(&items, p.as_str(), &opts)
+            })
         },
     );
 }

@@ -73,6 +73,7 @@ impl LocusResolver {
         }
         for candidate in &tried {
             if candidate.is_file() {
+                super::sandbox::check_read(candidate).map_err(|e| e.to_string())?;
                 let text = std::fs::read_to_string(candidate)
                     .map_err(|e| format!("cannot read module {}: {e}", candidate.display()))?;
                 return Ok((candidate.display().to_string(), text));
