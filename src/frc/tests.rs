@@ -528,3 +528,20 @@ fn frcnet_curve_methods_work() {
     assert!((c.area(0.5).unwrap() - want).abs() < 1e-15);
     assert!(c.summary().contains("frcnet"));
 }
+
+#[test]
+fn zeroed_complex_buffers_are_zero_and_behave_as_vecs() {
+    use super::spectrum::zeroed_c64;
+    for n in [0usize, 1, 7, 1 << 20] {
+        let mut v = zeroed_c64(n);
+        assert_eq!(v.len(), n);
+        assert!(v.iter().all(|z| z.re == 0.0 && z.im == 0.0));
+        // Growing and dropping go through the allocator with the right layout.
+        v.push(realfft::num_complex::Complex::new(1.0, -2.0));
+        v.extend_from_slice(&[realfft::num_complex::Complex::new(3.0, 4.0); 5]);
+        assert_eq!(v.len(), n + 6);
+        assert_eq!(v[n].im, -2.0);
+        v.truncate(1);
+        v.shrink_to_fit();
+    }
+}
