@@ -135,7 +135,7 @@ fn incomplete_input_detection() {
 #[test]
 fn vars_report_script_type_names_for_method_completion() {
     let mut s = locus::host::session::Session::new("<test>");
-    s.eval_raw("let img = zeros(4, 4, 1.0); let n = 3;").unwrap();
+    let _ = s.eval_raw("let img = zeros(4, 4, 1.0); let n = 3;").unwrap();
     let vars = s.vars();
     let img = vars.iter().find(|v| v.0 == "img").unwrap();
     assert_eq!(img.1, "Image");
