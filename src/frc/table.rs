@@ -160,6 +160,34 @@ mod tests {
     }
 
     #[test]
+    fn repeated_blinks_make_random_halves_look_sharper_than_time_blocks() {
+        // With correlated blinking, a random split puts localizations of the
+        // same blink in both halves; time blocks keep them together
+        // (Nieuwenhuizen et al. 2013).
+        let o = SimOptions {
+            size_nm: 3000.0,
+            n_locs: 20_000,
+            filaments: 4,
+            frames: 2000,
+            seed: 3,
+            blink_continue: 0.6,
+            ..Default::default()
+        };
+        let t = simulate_microtubules(&o).unwrap().locs;
+        let res = |split| {
+            let o = SelfFrcOptions {
+                split,
+                repeats: 3,
+                ..Default::default()
+            };
+            self_frc(&t, &o).unwrap().resolution_stats().unwrap().0
+        };
+        let random = res(SplitMode::Random);
+        let frames = res(SplitMode::Frames { blocks: 50 });
+        assert!(random < frames, "random {random} nm vs frames {frames} nm");
+    }
+
+    #[test]
     fn rejects_bad_repeats_and_tiny_tables() {
         let t = sim();
         assert!(self_frc(

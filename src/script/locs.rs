@@ -105,6 +105,7 @@ fn sim_options(func: &str, m: &Map) -> RResult<SimOptions> {
         "photons",
         "photons_sigma",
         "background",
+        "blink_continue",
         "precision_nm",
         "paths",
     ];
@@ -152,6 +153,7 @@ fn sim_options(func: &str, m: &Map) -> RResult<SimOptions> {
         photons: o.float("photons", d.photons)?,
         photons_sigma: o.float("photons_sigma", d.photons_sigma)?,
         background: o.float("background", d.background)?,
+        blink_continue: o.float("blink_continue", d.blink_continue)?,
         precision_nm: o.opt_float("precision_nm")?,
         paths: paths.or(d.paths),
     })
@@ -217,7 +219,7 @@ pub fn register(api: &mut Api) {
             load(p.as_str(), o.opt_float("pixel_nm")?, fmt.as_deref())
         },
     );
-    let sim_doc = "Simulate a dSTORM microtubule dataset, deterministic per seed: worm-like filaments (persistence ~10 um) across the field, antibody-labelled epitopes around the tubule, Poisson blinking over the frames, Thompson/Mortensen localization precision from photon counts, all Picasso columns. Defaults: 10 um field, 8 filaments, ~100k localizations, 20k frames, 108 nm camera pixels.\nOptions: seed, size_nm, filaments, frames, n_locs, locs_per_epitope, label_density_per_um, persistence_nm, tubule_radius_nm, linker_nm, pixel_nm, psf_nm, photons, photons_sigma, background, precision_nm, paths (explicit filament polylines [[x, y], ...] in nm).\nExample: let locs = simulate_microtubules(#{ seed: 1, n_locs: 50000 });";
+    let sim_doc = "Simulate a dSTORM microtubule dataset, deterministic per seed: worm-like filaments (persistence ~10 um) across the field, antibody-labelled epitopes around the tubule, Poisson blinking over the frames, Thompson/Mortensen localization precision from photon counts, all Picasso columns. Defaults: 10 um field, 8 filaments, ~100k localizations, 20k frames, 108 nm camera pixels.\nOptions: seed, size_nm, filaments, frames, n_locs, locs_per_epitope, label_density_per_um, persistence_nm, tubule_radius_nm, linker_nm, pixel_nm, psf_nm, photons, photons_sigma, background, blink_continue (probability that a blink continues into the next frame; default 0, try 0.6 for realistic bursts), precision_nm, paths (explicit filament polylines [[x, y], ...] in nm).\nExample: let locs = simulate_microtubules(#{ seed: 1, n_locs: 50000 });";
     api.func(
         "simulate_microtubules",
         None,
