@@ -48,22 +48,28 @@ pub struct SelfFrc {
 }
 
 impl SelfFrc {
-    /// Mean and sample standard deviation of the defined resolutions, or
-    /// `None` when no repeat crossed the threshold.
+    /// Mean and sample standard deviation of the defined resolutions (see
+    /// [`resolution_stats`]).
     pub fn resolution_stats(&self) -> Option<(f64, f64)> {
-        let r: Vec<f64> = self.resolutions.iter().flatten().copied().collect();
-        if r.is_empty() {
-            return None;
-        }
-        let n = r.len() as f64;
-        let mean = r.iter().sum::<f64>() / n;
-        let sd = if r.len() > 1 {
-            (r.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
-        } else {
-            0.0
-        };
-        Some((mean, sd))
+        resolution_stats(&self.resolutions)
     }
+}
+
+/// Mean and sample standard deviation (n − 1) of the defined resolutions
+/// (0 for one), or `None` when no repeat crossed the threshold.
+pub fn resolution_stats(resolutions: &[Option<f64>]) -> Option<(f64, f64)> {
+    let r: Vec<f64> = resolutions.iter().flatten().copied().collect();
+    if r.is_empty() {
+        return None;
+    }
+    let n = r.len() as f64;
+    let mean = r.iter().sum::<f64>() / n;
+    let sd = if r.len() > 1 {
+        (r.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+    } else {
+        0.0
+    };
+    Some((mean, sd))
 }
 
 /// Self-FRC of `locs` (see the module documentation).
@@ -185,6 +191,16 @@ mod tests {
         let random = res(SplitMode::Random);
         let frames = res(SplitMode::Frames { blocks: 50 });
         assert!(random < frames, "random {random} nm vs frames {frames} nm");
+    }
+
+    #[test]
+    fn resolution_stats_by_hand() {
+        // Mean 20, deviations ±2: sample sd = sqrt(8 / 1) = 2.828..., None ignored.
+        let (m, sd) = resolution_stats(&[Some(18.0), None, Some(22.0)]).unwrap();
+        assert_eq!(m, 20.0);
+        assert!((sd - 8f64.sqrt()).abs() < 1e-12);
+        assert_eq!(resolution_stats(&[Some(5.0)]), Some((5.0, 0.0)));
+        assert_eq!(resolution_stats(&[None, None]), None);
     }
 
     #[test]

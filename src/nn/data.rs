@@ -229,8 +229,89 @@ pub fn shuffled<R: Rng + ?Sized>(n: usize, rng: &mut R) -> Vec<usize> {
     v
 }
 
+/// The `NAME_sub.png` (sparse input) / `NAME_full.png` (dense target) pairs
+/// of a folder, as the paper's data (METHODS.md §8), sorted by name. Pairs
+/// whose sizes differ by a pixel or two are cropped to the common size.
+pub fn load_png_pairs(dir: &std::path::Path) -> Result<Pairs> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut subs: Vec<std::path::PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with("_sub.png"))
+        })
+        .collect();
+    subs.sort();
+    if subs.is_empty() {
+        return Err(Error::format(
+            dir,
+            "no *_sub.png files (expected NAME_sub.png with NAME_full.png)",
+        ));
+    }
+    let mut inputs = Vec::new();
+    let mut targets = Vec::new();
+    for s in subs {
+        let name = s.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let full = s.with_file_name(name.replace("_sub.png", "_full.png"));
+        if !full.is_file() {
+            return Err(Error::format(
+                &s,
+                format!("no matching target {}", full.display()),
+            ));
+        }
+        let a = crate::image::io::load_image(&s)?;
+        let b = crate::image::io::load_image(&full)?;
+        let h = a.height().min(b.height());
+        let w = a.width().min(b.width());
+        inputs.push(a.data.slice(ndarray::s![..h, ..w]).to_owned());
+        targets.push(b.data.slice(ndarray::s![..h, ..w]).to_owned());
+    }
+    Pairs::new(inputs, targets)
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn png_pairs_load_sorted_and_cropped_to_common_size() {
+        use crate::image::Image;
+        let dir = tempfile::tempdir().unwrap();
+        let img = |h, w, v: f32| Image::new(Array2::from_elem((h, w), v), 10.0);
+        img(6, 5, 3.0)
+            .save_png(dir.path().join("b_sub.png"), crate::image::PngDepth::Eight)
+            .unwrap();
+        img(5, 6, 7.0)
+            .save_png(dir.path().join("b_full.png"), crate::image::PngDepth::Eight)
+            .unwrap();
+        let z = Array2::from_shape_fn((4, 4), |(r, c)| (r * 4 + c) as f32);
+        Image::new(z.clone(), 10.0)
+            .save_png(dir.path().join("a_sub.png"), crate::image::PngDepth::Eight)
+            .unwrap();
+        Image::new(z, 10.0)
+            .save_png(dir.path().join("a_full.png"), crate::image::PngDepth::Eight)
+            .unwrap();
+        let p = load_png_pairs(dir.path()).unwrap();
+        assert_eq!(p.len(), 2);
+        // Sorted by name: "a" first; 8-bit PNGs scaled to 0..255 and read back raw.
+        assert_eq!(p.inputs[0][[3, 3]], 255.0);
+        assert_eq!(p.inputs[0][[0, 0]], 0.0);
+        // 6×5 and 5×6 crop to 5×5.
+        assert_eq!(p.inputs[1].dim(), (5, 5));
+        assert_eq!(p.targets[1].dim(), (5, 5));
+        std::fs::remove_file(dir.path().join("b_full.png")).unwrap();
+        assert!(load_png_pairs(dir.path())
+            .unwrap_err()
+            .to_string()
+            .contains("b_full.png"));
+        let empty = tempfile::tempdir().unwrap();
+        assert!(load_png_pairs(empty.path())
+            .unwrap_err()
+            .to_string()
+            .contains("_sub.png"));
+    }
+
     use super::*;
     use rand::rngs::StdRng;
     use rand::SeedableRng;

@@ -11,11 +11,8 @@
 //! user. [`Opts`] reads option maps and rejects unknown keys.
 
 use crate::error::Error;
-use rhai::{
-    Dynamic, Engine, EvalAltResult, FuncRegistration, ImmutableString, Map, Position, RhaiNativeFunc,
-};
+use rhai::{Dynamic, Engine, EvalAltResult, FuncRegistration, Map, Position, RhaiNativeFunc};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Mutex};
 
 /// The result type of native script functions.
 pub type RResult<T> = Result<T, Box<EvalAltResult>>;
@@ -504,14 +501,6 @@ pub fn as_f64(v: &Dynamic) -> Option<f64> {
 pub fn float_array(v: impl IntoIterator<Item = f64>) -> rhai::Array {
     v.into_iter().map(Dynamic::from_float).collect()
 }
-
-/// A string argument helper (Rhai passes `ImmutableString`).
-pub fn s(v: &ImmutableString) -> &str {
-    v.as_str()
-}
-
-/// A shared, thread-safe slot used by host helpers that need mutable state.
-pub type Shared<T> = Arc<Mutex<T>>;
 
 #[cfg(test)]
 mod tests {

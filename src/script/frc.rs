@@ -26,11 +26,7 @@ impl FrcRef {
     }
 
     fn stats(&self) -> Option<(f64, f64)> {
-        crate::frc::table::SelfFrc {
-            curve: (*self.0).clone(),
-            resolutions: (*self.1).clone(),
-        }
-        .resolution_stats()
+        crate::frc::table::resolution_stats(&self.1)
     }
 
     /// One-line summary (resolution at 1/7 of the smoothed curve, size).

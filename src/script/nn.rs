@@ -11,7 +11,7 @@ use crate::nn::{
     self, History, LossWeights, Pairs, PatchOptions, PredictOptions, TrainOptions, UNet, UNetConfig,
 };
 use crate::plot::{self, LinePlotOptions, Series};
-use rhai::{Array, Dynamic, ImmutableString, Map, INT};
+use rhai::{Array, ImmutableString, Map, INT};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -460,7 +460,7 @@ pub fn register(api: &mut Api) {
         |dir: ImmutableString| -> RResult<PairsRef> {
             let pairs = guard("load_pairs", || {
                 crate::script::sandbox::check_read(dir.as_str())?;
-                load_png_pairs(Path::new(dir.as_str()))
+                nn::data::load_png_pairs(Path::new(dir.as_str()))
             })?;
             Ok(PairsRef { pairs: Arc::new(pairs), pixel_nm: 10.0, patch: 512 })
         },
@@ -655,45 +655,4 @@ pub fn register(api: &mut Api) {
         hplot_doc,
         |h: &mut HistoryRef, p: ImmutableString, m: Map| history_plot(&h.0, p.as_str(), &m),
     );
-    let _ = Dynamic::UNIT;
-}
-
-/// The `*_sub.png` / `*_full.png` pairs of a folder, cropped to their common size.
-fn load_png_pairs(dir: &Path) -> crate::Result<Pairs> {
-    let entries = std::fs::read_dir(dir).map_err(|e| crate::Error::io(dir, e))?;
-    let mut subs: Vec<std::path::PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with("_sub.png"))
-        })
-        .collect();
-    subs.sort();
-    if subs.is_empty() {
-        return Err(crate::Error::format(
-            dir,
-            "no *_sub.png files (expected NAME_sub.png with NAME_full.png)",
-        ));
-    }
-    let mut inputs = Vec::new();
-    let mut targets = Vec::new();
-    for s in subs {
-        let name = s.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        let full = s.with_file_name(name.replace("_sub.png", "_full.png"));
-        if !full.is_file() {
-            return Err(crate::Error::format(
-                &s,
-                format!("no matching target {}", full.display()),
-            ));
-        }
-        let a = crate::image::io::load_image(&s)?;
-        let b = crate::image::io::load_image(&full)?;
-        let h = a.height().min(b.height());
-        let w = a.width().min(b.width());
-        inputs.push(a.data.slice(ndarray::s![..h, ..w]).to_owned());
-        targets.push(b.data.slice(ndarray::s![..h, ..w]).to_owned());
-    }
-    Pairs::new(inputs, targets)
 }
