@@ -8,6 +8,8 @@
 //! U-Net). [`script`] registers them with the Rhai engine; the binary's REPL
 //! and command line sit on top.
 
+#[cfg(test)]
+pub(crate) mod testdata;
 pub mod density;
 pub mod error;
 pub mod frc;

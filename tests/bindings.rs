@@ -23,13 +23,9 @@ fn err(code: &str) -> String {
 
 fn shared(rel: &str) -> String {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
+        .join("tests/data")
         .join(rel);
-    assert!(
-        p.exists(),
-        "test data file missing: {} (expected ../shared/data/{rel})",
-        p.display()
-    );
+    assert!(p.exists(), "test data file missing: {}", p.display());
     p.display().to_string()
 }
 

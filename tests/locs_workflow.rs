@@ -5,16 +5,9 @@ use locus::locs::{simulate_microtubules, Locs, RenderOptions, SimOptions, SplitM
 use std::path::PathBuf;
 
 fn shared(rel: &str) -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    for c in [
-        root.join("../shared/data").join(rel),
-        root.join("../../shared/data").join(rel),
-    ] {
-        if c.exists() {
-            return c;
-        }
-    }
-    panic!("test data file missing: {rel} (expected under ../shared/data)");
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel);
+    assert!(p.exists(), "test data file missing: {}", p.display());
+    p
 }
 
 #[test]

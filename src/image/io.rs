@@ -503,26 +503,9 @@ mod tests {
         img
     }
 
-    /// `shared/data/frcnet/train/NAME`, looked up beside the project
-    /// (`../shared`, as in the main checkout), inside it, or at `/work/shared`.
+    /// `tests/data/frcnet/NAME`: a 512² crop of one of the paper's pairs.
     fn need(name: &str) -> std::path::PathBuf {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let rel = Path::new("data/frcnet/train").join(name);
-        let candidates = [
-            root.join("../shared").join(&rel),
-            root.join("shared").join(&rel),
-            Path::new("/work/shared").join(&rel),
-        ];
-        candidates
-            .iter()
-            .find(|p| p.exists())
-            .cloned()
-            .unwrap_or_else(|| {
-                panic!(
-                    "test data file shared/{} is missing (looked in {candidates:?})",
-                    rel.display()
-                )
-            })
+        crate::testdata::path(&format!("frcnet/{name}"))
     }
 
     #[test]
@@ -739,17 +722,18 @@ mod tests {
     #[test]
     fn real_frcnet_pairs_load_with_raw_counts() {
         // Values checked with PIL + numpy: np.array(Image.open(f))[row, col].
+        // Values read independently with Pillow (row, col in numpy order).
         let sub = load_image(need("spot01_sub.png")).unwrap();
-        assert_eq!((sub.width(), sub.height()), (2043, 2043));
-        assert_eq!(sub.get(1244, 467).unwrap(), 5.0);
+        assert_eq!((sub.width(), sub.height()), (512, 512));
+        assert_eq!(sub.get(428, 107).unwrap(), 5.0);
         assert_eq!(sub.max().unwrap(), 5.0);
-        assert_eq!(sub.sum(), 133_158.0);
+        assert_eq!(sub.sum(), 17_987.0);
         let full = load_image(need("spot01_full.png")).unwrap();
-        assert_eq!((full.width(), full.height()), (2043, 2043));
-        assert_eq!(full.get(1000, 1000).unwrap(), 17193.0);
-        assert_eq!(full.get(1500, 500).unwrap(), 1877.0);
-        assert_eq!(full.get(2011, 367).unwrap(), 65535.0);
-        assert_eq!(full.get(0, 0).unwrap(), 0.0);
-        assert_eq!(full.sum(), 11_803_526_817.0);
+        assert_eq!((full.width(), full.height()), (512, 512));
+        assert_eq!(full.get(133, 126).unwrap(), 65172.0);
+        assert_eq!(full.get(0, 0).unwrap(), 264.0);
+        assert_eq!(full.get(200, 100).unwrap(), 262.0);
+        assert_eq!(full.get(400, 300).unwrap(), 230.0);
+        assert_eq!(full.sum(), 1_649_737_198.0);
     }
 }

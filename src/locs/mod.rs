@@ -554,37 +554,6 @@ pub(crate) fn nm_to_px_f32(v: f32, p: f64) -> f32 {
 }
 
 #[cfg(test)]
-pub(crate) mod testdata {
-    //! Locating the shared test data (`../shared/data` beside the crate, or
-    //! two levels up for a worktree).
-    use std::path::PathBuf;
-
-    /// Path of `rel` under the shared data folder; panics (failing the test)
-    /// with the missing path named when it is absent.
-    pub fn shared(rel: &str) -> PathBuf {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let candidates = [
-            root.join("../shared/data").join(rel),
-            root.join("../../shared/data").join(rel),
-        ];
-        for c in &candidates {
-            if c.exists() {
-                return c.clone();
-            }
-        }
-        panic!(
-            "test data file missing: {} (looked for {})",
-            rel,
-            candidates
-                .iter()
-                .map(|c| c.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-}
-
-#[cfg(test)]
 mod tests {
     use super::*;
 

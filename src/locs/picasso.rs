@@ -678,7 +678,7 @@ pub(crate) fn yaml_text(locs: &Locs, p: f64) -> Result<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testdata::shared;
+    use crate::testdata::path as shared;
     use super::*;
 
     fn load(rel: &str) -> Locs {

@@ -509,9 +509,8 @@ mod gallery {
         };
         let dir = std::path::PathBuf::from(dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let data = Path::new("/work/shared/data/frcnet/train");
-        let mut sub = load_image(data.join("spot01_sub.png")).unwrap();
-        let mut full = load_image(data.join("spot01_full.png")).unwrap();
+        let mut sub = load_image(crate::testdata::path("frcnet/spot01_sub.png")).unwrap();
+        let mut full = load_image(crate::testdata::path("frcnet/spot01_full.png")).unwrap();
         sub.pixel_nm = 10.0;
         full.pixel_nm = 10.0;
         for ext in ["svg", "png"] {

@@ -57,13 +57,10 @@ pub fn script(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
-/// A path under the shared test data, with a clear failure when it is missing.
-pub fn shared_data(rel: &str) -> PathBuf {
-    let p = repo_root().join("../shared/data").join(rel);
-    assert!(
-        p.exists(),
-        "test data file missing: {} (expected ../shared/data/{rel} beside the repo)",
-        p.display()
-    );
+/// A path under the repository's test data (`tests/data/`), with a clear
+/// failure when it is missing.
+pub fn test_data(rel: &str) -> PathBuf {
+    let p = repo_root().join("tests/data").join(rel);
+    assert!(p.exists(), "test data file missing: {}", p.display());
     p
 }
