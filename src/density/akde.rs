@@ -846,6 +846,13 @@ fn band_impl<const F: bool>(ctx: &Ctx, r0: usize, r1: usize) -> Result<Band> {
     Ok(Band { row0: ar0, data: out })
 }
 
+impl std::str::FromStr for Border {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Border> {
+        Border::parse(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1323,12 +1330,5 @@ mod tests {
                 );
             }
         }
-    }
-}
-
-impl std::str::FromStr for Border {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Border> {
-        Border::parse(s)
     }
 }

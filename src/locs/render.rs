@@ -245,6 +245,13 @@ pub fn histogram(x: &[f32], y: &[f32], g: &Grid) -> Result<(Vec<u32>, usize)> {
     Ok((counts, dropped))
 }
 
+impl std::str::FromStr for RenderOrigin {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<RenderOrigin> {
+        RenderOrigin::from_name(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::Metadata;
@@ -431,12 +438,5 @@ mod tests {
         }
         assert_eq!(fast, want);
         assert_eq!(dropped, want_dropped);
-    }
-}
-
-impl std::str::FromStr for RenderOrigin {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<RenderOrigin> {
-        RenderOrigin::from_name(s)
     }
 }

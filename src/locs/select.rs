@@ -247,6 +247,14 @@ impl Locs {
     }
 }
 
+impl std::str::FromStr for SplitMode {
+    type Err = Error;
+    /// `"random"`, or `"frames"` with the default number of blocks.
+    fn from_str(s: &str) -> Result<SplitMode> {
+        SplitMode::from_name(s, SplitMode::DEFAULT_BLOCKS)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{ColumnData, Metadata};
@@ -405,13 +413,5 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("h_nm"));
-    }
-}
-
-impl std::str::FromStr for SplitMode {
-    type Err = Error;
-    /// `"random"`, or `"frames"` with the default number of blocks.
-    fn from_str(s: &str) -> Result<SplitMode> {
-        SplitMode::from_name(s, SplitMode::DEFAULT_BLOCKS)
     }
 }
