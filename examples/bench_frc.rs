@@ -1,4 +1,4 @@
-//! Benchmark of the FRC (METHODS.md §5), driven by `scripts/bench/frc.sh`.
+//! Benchmark of the FRC (docs/methods.md §5), driven by `scripts/bench/frc.sh`.
 //!
 //! `bench_frc A.npy B.npy OUT.json [REPEATS] [PIXEL_NM]` loads two float32
 //! images, then times (best of REPEATS):

@@ -1,4 +1,4 @@
-//! Fourier ring correlation (METHODS.md §5; paper section "Fourier Ring
+//! Fourier ring correlation (docs/methods.md §5; paper section "Fourier Ring
 //! Correlation Loss", eq. for FRC_xy(r_i) and the area-FRC loss).
 //!
 //! [`frc`] correlates two images ring by ring in Fourier space and returns an
@@ -7,7 +7,7 @@
 //! threshold ([`FrcCurve::resolution`]) and the area-FRC ([`FrcCurve::area`]).
 //! [`area_frc`] is the metric (and the U-Net loss, 1 − area) in one call.
 //!
-//! Conventions (every one is METHODS.md §5):
+//! Conventions (every one is docs/methods.md §5):
 //! - A non-square pair is zero-padded to N × N (N = the larger side) on the
 //!   bottom and right; the curve records the original shape.
 //! - Optional Tukey mask with nfac = 8 as Picasso computes it ([`tukey_1d`]),
@@ -39,7 +39,7 @@ use spectrum::{ring_sums, RingRule};
 use std::io::Write;
 use std::path::Path;
 
-/// Which ring and correlation rule to use (METHODS.md §5).
+/// Which ring and correlation rule to use (docs/methods.md §5).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Compat {
     /// locus' rule: centred grid, floor binning, real part of the cross sum.
@@ -146,7 +146,7 @@ impl Threshold {
     }
 }
 
-/// The ½-bit threshold for a ring of `n_q` pixels (METHODS.md §5). A ring
+/// The ½-bit threshold for a ring of `n_q` pixels (docs/methods.md §5). A ring
 /// with no pixels gets 1 (nothing can cross it).
 pub fn half_bit(n_q: u64) -> f64 {
     if n_q == 0 {
@@ -246,7 +246,7 @@ fn ratio(num: f64, p1: f64, p2: f64) -> f64 {
 }
 
 /// The Fourier ring correlation of two images of the same shape
-/// (METHODS.md §5).
+/// (docs/methods.md §5).
 ///
 /// - `a`, `b`: images (rows × columns), same shape, finite values; a
 ///   non-square pair is zero-padded to square on the bottom/right
@@ -333,7 +333,7 @@ fn check_fraction(fraction: f64, n: usize) -> Result<usize> {
 }
 
 /// The area-FRC metric of two images: the mean of the standard FRC over
-/// rings q = 1 ..= min(⌊fraction·N/2⌋, ⌈N/2⌉ − 1) (METHODS.md §5), without
+/// rings q = 1 ..= min(⌊fraction·N/2⌋, ⌈N/2⌉ − 1) (docs/methods.md §5), without
 /// the Tukey mask; the U-Net's FRC loss is 1 − this value.
 ///
 /// Exactly: pad to N × N (bottom/right) if non-square; F₁, F₂ = 2-D DFTs;
@@ -400,7 +400,7 @@ impl FrcCurve {
     }
 
     /// The area-FRC: the mean of the raw FRC over rings q = 1 ..=
-    /// min(⌊fraction·N/2⌋, ⌈N/2⌉ − 1) (METHODS.md §5); 1 − area is the loss.
+    /// min(⌊fraction·N/2⌋, ⌈N/2⌉ − 1) (docs/methods.md §5); 1 − area is the loss.
     /// `fraction` ∈ (0, 1] is the fraction of Nyquist.
     pub fn area(&self, fraction: f64) -> Result<f64> {
         let last = check_fraction(fraction, self.n)?;

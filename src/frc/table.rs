@@ -1,6 +1,6 @@
-//! Self-FRC of a localization table (METHODS.md §5, last bullets;
+//! Self-FRC of a localization table (docs/methods.md §5, last bullets;
 //! Nieuwenhuizen et al. 2013): split the table in two halves (random or time
-//! blocks), render both on the table's grid (METHODS.md §2), correlate with
+//! blocks), render both on the table's grid (docs/methods.md §2), correlate with
 //! the Tukey mask on, and repeat with new seeds for mean ± sd.
 
 use super::{frc, smooth_frc, FrcCurve, FrcOptions, Threshold};

@@ -66,7 +66,7 @@ fn centred(k: usize, n: usize) -> i64 {
     }
 }
 
-/// The standard FRC written out from METHODS.md §5 with a naive DFT.
+/// The standard FRC written out from docs/methods.md §5 with a naive DFT.
 fn slow_frc(a: &Array2<f32>, b: &Array2<f32>, tukey: bool) -> (Vec<f64>, Vec<u64>) {
     let n = a.nrows().max(a.ncols());
     let mask = tukey.then(|| tukey_1d(n));

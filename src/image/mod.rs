@@ -1,6 +1,6 @@
 //! `Image`: a 2-D float32 raster with a physical pixel size and origin.
 //!
-//! Conventions (METHODS.md §1): row-major, `height` rows × `width` columns;
+//! Conventions (docs/methods.md §1): row-major, `height` rows × `width` columns;
 //! pixel (col i, row j) covers [x0 + i·p, x0 + (i+1)·p) × [y0 + j·p, y0 + (j+1)·p),
 //! rows grow with y, origin at the top-left.
 

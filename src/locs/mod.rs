@@ -1,4 +1,4 @@
-//! Localization tables: the [`Locs`] type, its columns and metadata (METHODS.md §1).
+//! Localization tables: the [`Locs`] type, its columns and metadata (docs/methods.md §1).
 //!
 //! A table is columnar: `frame` (u32, from 0), `x`, `y` (f32, nm) are always
 //! present; every other column is kept by name with its original type
@@ -10,7 +10,7 @@
 //! Every table carries [`Metadata`]: camera pixel size, field of view, frame
 //! count, source and the history of operations applied. Subsets, splits and
 //! crops ([`select`]) inherit the field of view and pixel size, so that all
-//! of them render on the same grid ([`render`], METHODS.md §2).
+//! of them render on the same grid ([`render`], docs/methods.md §2).
 //!
 //! Operations never modify a table: they return a new one (the scripting
 //! layer shares tables behind an `Arc`).

@@ -1,4 +1,4 @@
-//! Rendering a table as a histogram image (METHODS.md §2).
+//! Rendering a table as a histogram image (docs/methods.md §2).
 //!
 //! The grid has pixel size p, an origin (x0, y0) and a shape. A localization
 //! at (x, y) adds 1 to pixel (col ⌊(x−x0)/p⌋, row ⌊(y−y0)/p⌋); points outside
@@ -184,7 +184,7 @@ impl Locs {
         })
     }
 
-    /// Histogram of the localizations (METHODS.md §2) and the number of
+    /// Histogram of the localizations (docs/methods.md §2) and the number of
     /// localizations that fell outside the grid. The image has pixel size
     /// `pixel_nm` and the grid's origin.
     pub fn render(&self, opt: &RenderOptions) -> Result<(Image, usize)> {

@@ -1,16 +1,16 @@
 //! Subsets of a table: ranges, time windows, random subsets, halves, crops.
 //!
 //! Every subset keeps its parent's field of view, pixel size and frame count
-//! (METHODS.md §1), so that subsets render on the parent's grid, and appends
+//! (docs/methods.md §1), so that subsets render on the parent's grid, and appends
 //! one line to the history. Randomness is seeded (`StdRng::seed_from_u64`),
 //! so the same seed gives the same subset.
 //!
-//! The halves of [`Locs::split`] are those of METHODS.md §5: `Random` is a
+//! The halves of [`Locs::split`] are those of docs/methods.md §5: `Random` is a
 //! random 50/50 permutation of the localizations (as Picasso's FRC), `Frames`
 //! cuts the frame range into blocks and gives a random half of the blocks to
 //! the first half (Nieuwenhuizen et al. 2013). [`Locs::random_window`] is the
 //! paper's sparse input: a contiguous run of frames holding a given fraction
-//! of the localizations (METHODS.md §7, training pairs).
+//! of the localizations (docs/methods.md §7, training pairs).
 
 use super::Locs;
 use crate::error::{Error, Result};

@@ -1,4 +1,4 @@
-//! Image quality metrics (METHODS.md §6; paper "Results", evaluation by PSNR,
+//! Image quality metrics (docs/methods.md §6; paper "Results", evaluation by PSNR,
 //! MSE, MS-SSIM and area-FRC): [`mse`], [`psnr`], [`ssim`], [`ms_ssim`]
 //! (TensorFlow's conventions, see [`ssim`](mod@ssim)) and [`evaluate`],
 //! which computes the paper's four evaluation numbers at once.
@@ -102,7 +102,7 @@ pub struct Evaluation {
 
 /// MSE, PSNR and MS-SSIM (with `max_val`, 2 for images in [−1, 1]) and the
 /// area-FRC up to `frc_fraction` of Nyquist (the paper: 0.2) of `pred`
-/// against `target` (METHODS.md §6–7). The area-FRC ignores the mean, so it
+/// against `target` (docs/methods.md §6–7). The area-FRC ignores the mean, so it
 /// is the same for x and (x + 1)/2. Errors as [`ms_ssim`] (sides ≥ 161 px)
 /// and [`crate::frc::area_frc`].
 pub fn evaluate(

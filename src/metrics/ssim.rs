@@ -1,4 +1,4 @@
-//! SSIM and MS-SSIM with TensorFlow's conventions (METHODS.md §6), i.e. what
+//! SSIM and MS-SSIM with TensorFlow's conventions (docs/methods.md §6), i.e. what
 //! `tf.image.ssim` and `tf.image.ssim_multiscale(a, b, max_val)` compute for
 //! one-channel images; the paper evaluated and trained with the latter.
 //!

@@ -1,4 +1,4 @@
-//! Training data for the U-Net (METHODS.md §7, "Training pairs" and "Input
+//! Training data for the U-Net (docs/methods.md §7, "Training pairs" and "Input
 //! normalisation"; paper "Network Training").
 //!
 //! * [`Pairs`]: input/target images of equal shape (the lead renders them from
@@ -17,7 +17,7 @@ use ndarray::{Array2, ArrayView2};
 use rand::seq::SliceRandom;
 use rand::Rng;
 
-/// Normalise an image to [−1, 1]: x → 2(x − min)/max(x − min) − 1 (METHODS.md
+/// Normalise an image to [−1, 1]: x → 2(x − min)/max(x − min) − 1 (docs/methods.md
 /// §7). A constant image gives zeros; non-finite values are an error.
 pub fn normalize(img: ArrayView2<f32>) -> Result<Array2<f32>> {
     let mut lo = f32::INFINITY;
@@ -264,7 +264,7 @@ pub fn shuffled<R: Rng + ?Sized>(n: usize, rng: &mut R) -> Vec<usize> {
 }
 
 /// The `NAME_sub.png` (sparse input) / `NAME_full.png` (dense target) pairs
-/// of a folder, as the paper's data (METHODS.md §8), sorted by name. Pairs
+/// of a folder, as the paper's data (docs/methods.md §8), sorted by name. Pairs
 /// whose sizes differ by a pixel or two are cropped to the common size.
 pub fn load_png_pairs(dir: &std::path::Path) -> Result<Pairs> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;

@@ -1,4 +1,4 @@
-//! Differentiable training losses in candle ops (METHODS.md §5 area-FRC, §6
+//! Differentiable training losses in candle ops (docs/methods.md §5 area-FRC, §6
 //! MS-SSIM, §7 loss): every function takes `(N, 1, H, W)` tensors and is
 //! differentiable with respect to its first argument.
 //!
@@ -8,7 +8,7 @@
 //!   2×2 average pooling between scales (an odd side first padded by repeating
 //!   its last row/column), weights (0.0448, 0.2856, 0.3001, 0.2363, 0.1333).
 //!   Each factor is clamped with `maximum(1e-6)` instead of TF's ReLU (ReLU
-//!   then `powf` has NaN gradients at cs ≤ 0, METHODS §7 "Known traps"); the
+//!   then `powf` has NaN gradients at cs ≤ 0, docs/methods.md §7 "Known traps"); the
 //!   value differs from TF only where TF would give 0. With S < 5 scales (small
 //!   patches) the first S weights are used, renormalised to sum 1.
 //! * [`AreaFrc`]: area(φ) = mean of FRC(q) over rings q = 1..Q, Q = ⌊φ·N/2⌋ (at most ⌈N/2⌉ − 1, the
@@ -16,7 +16,7 @@
 //!   N = max(H, W) (a non-square image is zero-padded to N×N at the
 //!   bottom/right), with FRC(q) = Σ_q Re(F₁F₂*) / √(Σ_q|F₁|² Σ_q|F₂|²) over the
 //!   pixels q ≤ √(kx²+ky²) < q+1 (floor rings, no Tukey window), exactly
-//!   METHODS §5. The DFT is evaluated only at frequencies |k| ≤ Q as two
+//!   docs/methods.md §5. The DFT is evaluated only at frequencies |k| ≤ Q as two
 //!   matrix products with precomputed cos/sin matrices (rows k, columns the
 //!   pixel index: cos(2πky/N), sin(2πky/N)); the ring sums are one product with
 //!   a 0/1 ring-membership matrix. A ring with zero power contributes 0. The
@@ -555,7 +555,7 @@ mod tests {
         Tensor::from_vec(v, (n, 1, h, w), &Device::Cpu).unwrap()
     }
 
-    /// Slow direct FRC of METHODS §5: full 2-D DFT by the definition (f64),
+    /// Slow direct FRC of docs/methods.md §5: full 2-D DFT by the definition (f64),
     /// floor rings, zero padding to square, mean of FRC over q = 1..⌊φN/2⌋.
     fn slow_area_frc(a: &[f32], b: &[f32], h: usize, w: usize, phi: f64) -> f64 {
         let n = h.max(w);

@@ -1,4 +1,4 @@
-//! The U-Net of the paper in candle (METHODS.md §7; paper "Deep Neural
+//! The U-Net of the paper in candle (docs/methods.md §7; paper "Deep Neural
 //! Network" and "Network Training").
 //!
 //! * [`unet`]: the pix2pix generator ([`UNet`], [`UNetConfig`]), inference

@@ -1,6 +1,6 @@
 //! CPU convolution kernels for the U-Net: im2col / col2im as candle custom ops
 //! with backward passes, and `conv2d` / `conv_transpose2d` built from them with
-//! one GEMM each (METHODS.md §7, "Known traps": candle 0.11.1's CPU
+//! one GEMM each (docs/methods.md §7, "Known traps": candle 0.11.1's CPU
 //! `conv_transpose2d` is a naive loop, and `conv2d`'s input gradient uses it).
 //!
 //! Both ops are linear maps and each is the adjoint of the other:

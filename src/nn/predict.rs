@@ -1,4 +1,4 @@
-//! Tiled inference for images of any size (METHODS.md §7, "Evaluation": inference
+//! Tiled inference for images of any size (docs/methods.md §7, "Evaluation": inference
 //! mode, no dropout).
 //!
 //! The whole image is normalised once (2(x − min)/max(x − min) − 1, as the

@@ -1,4 +1,4 @@
-//! The training loop (METHODS.md §7; paper "Network Training").
+//! The training loop (docs/methods.md §7; paper "Network Training").
 //!
 //! Each epoch visits every training pair once in a seeded random order, in
 //! batches of `batch`; each visit cuts a fresh random patch

@@ -1,4 +1,4 @@
-//! The pix2pix U-Net generator of the paper ("Deep Neural Network"; METHODS.md §7).
+//! The pix2pix U-Net generator of the paper ("Deep Neural Network"; docs/methods.md §7).
 //!
 //! * `depth` encoder blocks: Conv2d(f, 4×4, stride 2, padding 1, no bias) →
 //!   BatchNorm (not in the first block, and not in the innermost block: see
@@ -17,7 +17,7 @@
 //! The innermost (bottleneck) encoder block has **no BatchNorm**, as in
 //! pix2pix-pytorch: with 8 blocks on 256² inputs the bottleneck is 1×1 and
 //! BatchNorm over a single value per channel at batch 1 zeroes the signal
-//! (METHODS.md §7, "Known traps"). Running statistics are checked for
+//! (docs/methods.md §7, "Known traps"). Running statistics are checked for
 //! finiteness after every update.
 //!
 //! Weights are Glorot-uniform (limit √(6/(fan_in + fan_out)), fan = channels ·

@@ -1,4 +1,4 @@
-//! FRC curves (METHODS.md §5), drawn like Picasso's and SMAP's FRC plots.
+//! FRC curves (docs/methods.md §5), drawn like Picasso's and SMAP's FRC plots.
 //!
 //! x: spatial frequency in nm⁻¹ from 0 to Nyquist; y: FRC from −0.2 to 1.05.
 //! Each curve has one hue: the raw FRC light and thin, the smoothed (LOESS)

@@ -10,7 +10,7 @@
 //! - [`heatmap`]: one image with a colour bar and a scale bar.
 //! - [`panel`]: several images side by side, each with its title and scale bar.
 //! - [`plot_frc`]: FRC curves against spatial frequency with the threshold and
-//!   the resolution crossing (METHODS.md §5), in the style of Picasso and SMAP.
+//!   the resolution crossing (docs/methods.md §5), in the style of Picasso and SMAP.
 //! - [`line_plot`]: lines with optional error bands or bars, linear or log axes.
 //! - [`bar_chart`]: grouped bars with optional error bars.
 
