@@ -51,7 +51,7 @@ pub fn mse(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Result<f64> {
 }
 
 /// The default `max_val` for PSNR and (MS-)SSIM: 2 when both images lie in
-/// [−1, 1] (the network's range, METHODS.md §6), else the target's value range.
+/// [−1, 1] (the network's range, docs/methods.md §6), else the target's value range.
 pub fn default_max_val(pred: ArrayView2<f32>, target: ArrayView2<f32>) -> Result<f64> {
     let range = |a: &ArrayView2<f32>| {
         a.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
