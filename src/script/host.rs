@@ -119,6 +119,17 @@ pub fn register(api: &mut Api) {
                 std::fs::read_to_string(&p).map_err(|e| crate::Error::io(&p, e))
             })
         });
+    api.fun("env")
+        .str("name")
+        .doc("The value of the environment variable `name`, or () when it is not set.")
+        .example("let data = env(\"LOCUS_DATA\");")
+        .call(|c| {
+            Ok(std::env::var(c.str("name")?)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .map(Dynamic::from)
+                .unwrap_or(Dynamic::UNIT))
+        });
     api.fun("fmt")
         .num("x")
         .int("digits")
