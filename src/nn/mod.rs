@@ -1,11 +1,12 @@
 //! The U-Net of the paper in candle (METHODS.md §7; paper "Deep Neural
 //! Network" and "Network Training").
 //!
-//! * [`unet`]: the pix2pix generator ([`UNet`], [`UNetConfig`]), inference
-//!   with tiling ([`UNet::predict`], implemented in [`predict`]).
+//! * [`unet`]: the pix2pix generator ([`UNet`], [`UNetConfig`], [`Upsample`]);
+//!   [`predict`]: inference with tiling ([`UNet::predict`], [`PredictOptions`]).
 //! * [`loss`]: MS-SSIM, differentiable area-FRC, L1, MSE and their weighted sum.
 //! * [`data`]: training pairs, random rotated patches, normalisation, batches.
-//! * [`train`]: the training loop with validation, progress, Ctrl-C and resume.
+//! * [`train`]: the training loop with validation, progress, Ctrl-C and resume;
+//!   [`history`]: its per-epoch records.
 //! * [`checkpoint`]: safetensors weights + JSON sidecar (+ optimiser state).
 //! * [`adam`]: Adam with a fused in-place update on the CPU.
 //! * [`ops`]: im2col/col2im convolution kernels for the CPU.
@@ -13,6 +14,7 @@
 pub mod adam;
 pub mod checkpoint;
 pub mod data;
+pub mod history;
 pub mod loss;
 pub mod ops;
 pub mod predict;
@@ -21,9 +23,11 @@ pub mod train;
 pub mod unet;
 
 pub use data::{make_patch, normalize, Pairs, PatchOptions};
+pub use history::{EpochReport, History};
 pub use loss::{AreaFrc, Loss, LossTerms, LossWeights};
-pub use train::{train, EpochReport, History, TrainOptions};
-pub use unet::{PredictOptions, UNet, UNetConfig};
+pub use predict::PredictOptions;
+pub use train::{train, TrainOptions};
+pub use unet::{UNet, UNetConfig, Upsample};
 
 use crate::error::{Error, Result};
 use candle_core::Device;

@@ -26,11 +26,11 @@ use crate::error::{Error, Result};
 use crate::nn::adam::{Adam, AdamConfig};
 use crate::nn::checkpoint::{self, TrainState};
 use crate::nn::data::{batch_tensor, make_patch, shuffled, Pairs, PatchOptions};
+use crate::nn::history::{EpochReport, History};
 use crate::nn::loss::{Loss, LossTerms, LossWeights};
 use crate::nn::unet::UNet;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -100,69 +100,6 @@ impl TrainOptions {
             eps: self.eps,
         }
     }
-}
-
-/// What one epoch did.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EpochReport {
-    /// Epoch number, 1-based.
-    pub epoch: usize,
-    /// Total optimiser steps after this epoch.
-    pub step: u64,
-    /// Mean of each loss term over the epoch's steps.
-    pub train: LossTerms,
-    /// Loss terms on the validation patches (inference mode), if any.
-    pub validation: Option<LossTerms>,
-    /// Training time since the start (including resumed runs), seconds.
-    pub elapsed_s: f64,
-    /// Mean time of one step in this epoch, seconds.
-    pub step_s: f64,
-}
-
-/// The result of [`train`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct History {
-    /// One report per finished epoch (including those of resumed runs).
-    pub epochs: Vec<EpochReport>,
-    /// Total optimiser steps.
-    pub steps: u64,
-    /// Total training time, seconds.
-    pub elapsed_s: f64,
-    /// Stopped by Ctrl-C.
-    pub interrupted: bool,
-    /// Epochs already done in the checkpoint this run resumed from.
-    pub resumed_from: Option<usize>,
-}
-
-impl History {
-    /// Per-epoch training values of one term: "total", "ms_ssim", "frc", "l1", "mse".
-    pub fn train_loss(&self, term: &str) -> Result<Vec<f64>> {
-        self.epochs.iter().map(|e| term_of(&e.train, term)).collect()
-    }
-
-    /// Per-epoch validation values of one term (NaN where there was none).
-    pub fn validation_loss(&self, term: &str) -> Result<Vec<f64>> {
-        self.epochs
-            .iter()
-            .map(|e| e.validation.as_ref().map_or(Ok(f64::NAN), |v| term_of(v, term)))
-            .collect()
-    }
-}
-
-fn term_of(t: &LossTerms, term: &str) -> Result<f64> {
-    Ok(match term {
-        "total" => t.total,
-        "ms_ssim" => t.ms_ssim,
-        "frc" => t.frc,
-        "l1" => t.l1,
-        "mse" => t.mse,
-        _ => {
-            return Err(Error::arg(
-                "term",
-                format!("expected total, ms_ssim, frc, l1 or mse, got {term:?}"),
-            ))
-        }
-    })
 }
 
 fn mix(seed: u64, a: u64, b: u64) -> u64 {
@@ -509,6 +446,38 @@ mod tests {
         assert!(last <= 0.7 * first, "training {first} -> {last}");
         assert_eq!(h.train_loss("frc").unwrap().len(), 15);
         assert!(h.train_loss("nope").is_err());
+    }
+
+    #[test]
+    fn resize_conv_net_trains() {
+        // The same 30-step task with resize-convolution upsampling.
+        let pairs = synthetic(2, 64, 1);
+        let net = UNet::new(
+            UNetConfig {
+                depth: 4,
+                filters: 8,
+                upsample: crate::nn::unet::Upsample::ResizeConv,
+                ..Default::default()
+            },
+            &Device::Cpu,
+        )
+        .unwrap();
+        let o = TrainOptions {
+            validation: Some(pairs.clone()),
+            ..opts(15)
+        };
+        let mut loss = Loss::new(o.weights, o.frc_fraction, o.ms_ssim_scales).unwrap();
+        let before = validate(&net, &pairs, &o, &mut loss).unwrap();
+        let h = train(&net, &pairs, &o, &mut |_| {}).unwrap();
+        let first = h.epochs[0].train.total;
+        let last = h.epochs.last().unwrap().train.total;
+        let after = h.epochs.last().unwrap().validation.unwrap().total;
+        assert!(
+            after <= 0.7 * before.total,
+            "validation {} -> {after}",
+            before.total
+        );
+        assert!(last <= 0.7 * first, "training {first} -> {last}");
     }
 
     #[test]

@@ -107,6 +107,7 @@ fn unet_config(m: &Map) -> RResult<(UNetConfig, String)> {
         dropout: o.float("dropout", d.dropout)?,
         seed: o.int("seed", d.seed as i64)?.max(0) as u64,
         bn_momentum: o.float("bn_momentum", d.bn_momentum)?,
+        upsample: d.upsample,
     };
     Ok((cfg, o.string("device", "cpu")?))
 }
