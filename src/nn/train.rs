@@ -25,7 +25,7 @@
 use crate::error::{Error, Result};
 use crate::nn::adam::{Adam, AdamConfig};
 use crate::nn::checkpoint::{self, TrainState};
-use crate::nn::data::{batch_tensor, make_patch, shuffled, Pairs, PatchOptions};
+use crate::nn::data::{make_batch, shuffled, Pairs, PatchOptions};
 use crate::nn::history::{EpochReport, History};
 use crate::nn::loss::{Loss, LossTerms, LossWeights};
 use crate::nn::unet::UNet;
@@ -163,15 +163,7 @@ fn validate(net: &UNet, val: &Pairs, o: &TrainOptions, loss: &mut Loss) -> Resul
     let idx: Vec<usize> = (0..val.len()).collect();
     for chunk in idx.chunks(o.batch) {
         crate::interrupt::check()?;
-        let mut xs = Vec::new();
-        let mut ys = Vec::new();
-        for &i in chunk {
-            let (x, y) = make_patch(val.inputs[i].view(), val.targets[i].view(), &o.patch, &mut rng)?;
-            xs.push(x);
-            ys.push(y);
-        }
-        let x = batch_tensor(&xs, net.device())?;
-        let y = batch_tensor(&ys, net.device())?;
+        let (x, y) = make_batch(val, chunk, &o.patch, &mut rng, net.device())?;
         let pred = net.forward(&x, false)?;
         let (_, terms) = loss.compute(&pred, &y)?;
         sum = sum.add(&terms.scale(chunk.len() as f64));
@@ -271,20 +263,7 @@ fn train_with_stop(
         let te = Instant::now();
         let mut steps_here = 0u64;
         for chunk in order.chunks(opts.batch) {
-            let mut xs = Vec::with_capacity(chunk.len());
-            let mut ys = Vec::with_capacity(chunk.len());
-            for &i in chunk {
-                let (x, y) = make_patch(
-                    pairs.inputs[i].view(),
-                    pairs.targets[i].view(),
-                    &opts.patch,
-                    &mut rng,
-                )?;
-                xs.push(x);
-                ys.push(y);
-            }
-            let x = batch_tensor(&xs, net.device())?;
-            let y = batch_tensor(&ys, net.device())?;
+            let (x, y) = make_batch(pairs, chunk, &opts.patch, &mut rng, net.device())?;
             let pred = net.forward(&x, true)?;
             let (total, terms) = loss.compute(&pred, &y)?;
             if !terms.total.is_finite() {
@@ -478,6 +457,51 @@ mod tests {
             before.total
         );
         assert!(last <= 0.7 * first, "training {first} -> {last}");
+    }
+
+    #[test]
+    fn same_losses_with_one_or_two_threads() {
+        // The GEMMs, im2col/col2im, BatchNorm, Adam and the patch cutting run
+        // on rayon's pool: the training must not depend on its size.
+        let pairs = synthetic(3, 64, 5);
+        let o = TrainOptions {
+            batch: 2,
+            patch: PatchOptions {
+                patch: 48,
+                crop: Some(64),
+                rotate: true,
+            },
+            ..opts(3)
+        };
+        let v: Vec<f32> = (0..48 * 48)
+            .map(|k| ((k * 37 % 101) as f32 / 50.0) - 1.0)
+            .collect();
+        let x = candle_core::Tensor::from_vec(v, (1, 1, 48, 48), &Device::Cpu).unwrap();
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let net = small_net();
+                let h = train(&net, &pairs, &o, &mut |_| {}).unwrap();
+                (h, net.forward(&x, false).unwrap())
+            })
+        };
+        let (h1, y1) = run(1);
+        let (h2, y2) = run(2);
+        assert_eq!(h1.steps, 6);
+        for (a, b) in h1.epochs.iter().zip(&h2.epochs) {
+            assert!(
+                (a.train.total - b.train.total).abs() < 1e-5,
+                "epoch {}: {} vs {}",
+                a.epoch,
+                a.train.total,
+                b.train.total
+            );
+        }
+        let d = crate::nn::tests_util::max_abs_diff(&y1, &y2);
+        assert!(d < 1e-5, "predictions differ by {d}");
     }
 
     #[test]
