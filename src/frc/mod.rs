@@ -50,6 +50,9 @@ pub enum Compat {
 }
 
 impl Compat {
+    /// The names scripts use.
+    pub const NAMES: &'static [&'static str] = &["standard", "frcnet"];
+
     /// The script name: `"standard"` or `"frcnet"`.
     pub fn name(self) -> &'static str {
         match self {
@@ -67,6 +70,25 @@ impl Compat {
                 "compat",
                 format!("expected \"standard\" or \"frcnet\", got \"{s}\""),
             )),
+        }
+    }
+}
+
+impl std::str::FromStr for Compat {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Compat> {
+        Compat::parse(s)
+    }
+}
+
+impl std::str::FromStr for Threshold {
+    type Err = Error;
+    /// A name (`"1/7"`, `"half_bit"`) or a number in (0, 1).
+    fn from_str(s: &str) -> Result<Threshold> {
+        match s.trim().parse::<f64>() {
+            Ok(t) if t > 0.0 && t < 1.0 => Ok(Threshold::Fixed(t)),
+            Ok(t) => Err(Error::arg("threshold", format!("must be in (0, 1), got {t}"))),
+            Err(_) => Threshold::parse(s.trim()),
         }
     }
 }
@@ -99,6 +121,9 @@ impl Default for Threshold {
 }
 
 impl Threshold {
+    /// The names scripts use (a number is a fixed threshold).
+    pub const NAMES: &'static [&'static str] = &["1/7", "half_bit"];
+
     /// Parse a script name: `"half_bit"` (or `"half-bit"`, `"halfbit"`) or
     /// `"1/7"` (or `"fixed"`); numbers are given as [`Threshold::Fixed`].
     pub fn parse(s: &str) -> Result<Threshold> {

@@ -6,7 +6,7 @@
 //! * [`loss`]: MS-SSIM, differentiable area-FRC, L1, MSE and their weighted sum.
 //! * [`data`]: training pairs, random rotated patches, normalisation, batches.
 //! * [`train`]: the training loop with validation, progress, Ctrl-C and resume;
-//!   [`history`]: its per-epoch records.
+//!   [`history`]: its per-epoch records and their loss-curve figure.
 //! * [`checkpoint`]: safetensors weights + JSON sidecar (+ optimiser state).
 //! * [`adam`]: Adam with a fused in-place update on the CPU.
 //! * [`ops`]: im2col/col2im convolution kernels for the CPU.
@@ -34,7 +34,7 @@ pub mod train;
 pub mod unet;
 
 pub use data::{make_patch, normalize, Pairs, PatchOptions};
-pub use history::{EpochReport, History};
+pub use history::{EpochReport, History, HistoryPlotOptions};
 pub use loss::{AreaFrc, Loss, LossTerms, LossWeights};
 pub use predict::PredictOptions;
 pub use train::{train, TrainOptions};

@@ -43,6 +43,39 @@ pub struct FrcSeries {
     pub threshold: Option<FrcThreshold>,
 }
 
+impl FrcSeries {
+    /// The series of a computed curve: raw and smoothed values, and the
+    /// resolution at the 1/7 threshold, or at the ½-bit curve when `half_bit`.
+    pub fn from_curve(curve: &crate::frc::FrcCurve, label: impl Into<String>, half_bit: bool) -> FrcSeries {
+        use crate::frc::Threshold;
+        let (threshold, resolution_nm) = if half_bit {
+            (
+                FrcThreshold::Curve(
+                    curve
+                        .ring_counts
+                        .iter()
+                        .map(|&n| crate::frc::half_bit(n))
+                        .collect(),
+                ),
+                curve.resolution(Threshold::HalfBit, true),
+            )
+        } else {
+            (
+                FrcThreshold::Fixed(1.0 / 7.0),
+                curve.resolution(Threshold::default(), true),
+            )
+        };
+        FrcSeries {
+            label: label.into(),
+            freq_nm_inv: curve.freq.clone(),
+            values: curve.values.clone(),
+            smoothed: Some(curve.smoothed.clone()),
+            resolution_nm,
+            threshold: Some(threshold),
+        }
+    }
+}
+
 /// Options of [`plot_frc`].
 #[derive(Debug, Clone)]
 pub struct FrcPlotOptions {
