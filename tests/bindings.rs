@@ -252,6 +252,43 @@ fn unet_trains_predicts_and_round_trips() {
 }
 
 #[test]
+fn unet_upsample_option() {
+    // resize_conv: 3×3 kernels in the decoder and output (depth 4, base 8:
+    // 73,441 parameters against 96,849 with transposed convolutions), kept
+    // by save/load; an unknown name lists the valid ones.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let spot = shared("frcnet/spot01_sub.png");
+    let v: rhai::Array = eval(&format!(
+        "let a = unet(#{{ depth: 4, filters: 8, seed: 1, upsample: \"resize_conv\" }});
+         let b = unet(#{{ depth: 4, filters: 8, seed: 1 }});
+         let c = unet(#{{ depth: 4, filters: 8, seed: 1, upsample: \"transpose\" }});
+         a.save(\"{d}/rc.safetensors\");
+         let back = load_unet(\"{d}/rc.safetensors\");
+         let img = load_image(\"{spot}\").crop(200, 200, 32, 32);
+         let p = a.predict(img, #{{ tile: 32 }});
+         let q = back.predict(img, #{{ tile: 32 }});
+         [a.params, b.params, c.params, back.to_string(), b.to_string(), (p - q).max(), (q - p).max(),
+          p.max() - p.min()]"
+    ));
+    assert_eq!(v[0].as_int().unwrap(), 73_441);
+    assert_eq!(v[1].as_int().unwrap(), 96_849);
+    assert_eq!(v[2].as_int().unwrap(), 96_849);
+    let s = v[3].clone().into_string().unwrap();
+    assert!(s.contains("resize_conv"), "{s}");
+    let s = v[4].clone().into_string().unwrap();
+    assert!(s.contains("transpose"), "{s}");
+    assert_eq!(v[5].as_float().unwrap(), 0.0);
+    assert_eq!(v[6].as_float().unwrap(), 0.0);
+    assert!(v[7].as_float().unwrap() > 0.0, "the prediction is not constant");
+    let e = err("unet(#{ depth: 2, filters: 2, upsample: \"bilinear\" })");
+    assert!(
+        e.contains("upsample") && e.contains("resize_conv") && e.contains("transpose"),
+        "{e}"
+    );
+}
+
+#[test]
 fn errors_name_function_and_option() {
     assert!(err("zeros(8, 8, 1.0).akde(#{ windw: 3 })").contains(
         "akde: unknown option `windw` (did you mean `window`?); valid options are: border, scale, window"

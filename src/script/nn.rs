@@ -11,7 +11,7 @@ use crate::image::Image;
 use crate::nn::tables::{pairs_from_tables, TablePairOptions, Target};
 use crate::nn::{
     self, History, HistoryPlotOptions, LossWeights, Pairs, PatchOptions, PredictOptions, TrainOptions, UNet,
-    UNetConfig,
+    UNetConfig, Upsample,
 };
 use rhai::{Array, INT};
 use std::path::Path;
@@ -83,6 +83,10 @@ fn unet_spec() -> Vec<Opt> {
         Opt::num("bn_momentum", d.bn_momentum)
             .check(Check::Range(0.0, 0.9999))
             .doc("BatchNorm momentum (Keras convention; 0.9 suits short trainings)"),
+        Opt::choice("upsample", d.upsample.name(), &Upsample::NAMES).doc(
+            "decoder upsampling: \"transpose\" (ConvTranspose 4×4/2, the paper's) or \"resize_conv\" \
+             (nearest ×2 then Conv 3×3, no checkerboard texture)",
+        ),
         Opt::choice("device", "cpu", &["cpu", "cuda"]).doc("\"cuda\" needs a build with --features cuda"),
         Opt::seed(d.seed),
     ]
@@ -322,8 +326,8 @@ pub fn register(api: &mut Api) {
 
     api.fun("unet")
         .opts(unet_spec())
-        .doc("A pix2pix U-Net generator (docs/methods.md §7): `depth` encoder blocks Conv 4×4/2 -> BatchNorm -> LeakyReLU, mirrored decoder with skip connections and dropout in its first 3 blocks, tanh output.")
-        .example("let small = unet(#{ depth: 4, filters: 8, seed: 1 });")
+        .doc("A pix2pix U-Net generator (docs/methods.md §7): `depth` encoder blocks Conv 4×4/2 -> BatchNorm -> LeakyReLU, mirrored decoder with skip connections and dropout in its first 3 blocks, tanh output. The decoder upsamples with transposed convolutions (the paper's) or, with `upsample: \"resize_conv\"`, nearest-neighbour ×2 + Conv 3×3 (Odena et al. 2016), which avoids the checkerboard texture.")
+        .example("let small = unet(#{ depth: 4, filters: 8, seed: 1, upsample: \"resize_conv\" });")
         .call(|c| {
             let o = c.opts()?;
             let cfg = UNetConfig {
@@ -333,6 +337,7 @@ pub fn register(api: &mut Api) {
                 dropout: o.num("dropout")?,
                 seed: o.seed()?,
                 bn_momentum: o.num("bn_momentum")?,
+                upsample: o.parse("upsample")?,
             };
             let dev = device(c, &o.str("device")?)?;
             c.run(|| UNet::new(cfg, &dev)).map(|n| UNetRef(Arc::new(n)))
