@@ -1,9 +1,12 @@
 //! Self-FRC of a localization table (METHODS.md §5, last bullets;
 //! Nieuwenhuizen et al. 2013): split the table in two halves (random or time
 //! blocks), render both on the table's grid (METHODS.md §2), correlate with
-//! the Tukey mask on, and repeat with new seeds for mean ± sd.
+//! the Tukey mask on, and repeat with new seeds for mean ± sd over the
+//! repeats that cross, always with the count ("k of n repeats crossed"),
+//! never an sd of one value; repeats outside the Tukey fences of the repeats
+//! are flagged in the curve's warnings ([`super::RepeatStats`]).
 
-use super::{frc, smooth_frc, FrcCurve, FrcOptions, Threshold};
+use super::{frc, smooth_frc, FrcCurve, FrcOptions, RepeatStats, Threshold};
 use crate::error::{Error, Result};
 use crate::locs::{Locs, RenderOptions, SplitMode};
 
@@ -40,7 +43,9 @@ impl Default for SelfFrcOptions {
 /// The mean curve over repeats and each repeat's resolution.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SelfFrc {
-    /// The mean of the repeats' raw curves, re-smoothed.
+    /// The mean of the repeats' raw curves, re-smoothed; it carries the
+    /// repeats' resolutions ([`FrcCurve::repeat_resolutions`]) and the
+    /// warnings, and its summary says how many repeats crossed.
     pub curve: FrcCurve,
     /// Resolution (nm, 1/7 of the smoothed curve) of each repeat; `None`
     /// where a repeat has no crossing.
@@ -53,10 +58,20 @@ impl SelfFrc {
     pub fn resolution_stats(&self) -> Option<(f64, f64)> {
         resolution_stats(&self.resolutions)
     }
+
+    /// Count, mean, sd (≥ 2 crossing repeats only) and Tukey outliers of the
+    /// repeats' resolutions.
+    pub fn stats(&self) -> RepeatStats {
+        RepeatStats::from_resolutions(&self.resolutions)
+    }
 }
 
 /// Mean and sample standard deviation (n − 1) of the defined resolutions
 /// (0 for one), or `None` when no repeat crossed the threshold.
+///
+/// Kept for the current bindings only: it reports an sd of 0 for a single
+/// crossing repeat and no count; use [`RepeatStats`] (or
+/// [`FrcCurve::repeat_stats`]), which does neither.
 pub fn resolution_stats(resolutions: &[Option<f64>]) -> Option<(f64, f64)> {
     let r: Vec<f64> = resolutions.iter().flatten().copied().collect();
     if r.is_empty() {
@@ -94,7 +109,7 @@ pub fn self_frc(locs: &Locs, opts: &SelfFrcOptions) -> Result<SelfFrc> {
         let ((ia, _), (ib, _)) = (a.render(&render)?, b.render(&render)?);
         curves.push(frc(ia.data.view(), ib.data.view(), opts.pixel_nm, &opts.frc)?);
     }
-    let resolutions = curves
+    let resolutions: Vec<Option<f64>> = curves
         .iter()
         .map(|c| c.resolution(Threshold::default(), true))
         .collect();
@@ -107,6 +122,8 @@ pub fn self_frc(locs: &Locs, opts: &SelfFrcOptions) -> Result<SelfFrc> {
         let rings: Vec<f64> = mean.rings.iter().map(|&q| q as f64).collect();
         mean.smoothed = smooth_frc(&mean.values, &rings, mean.n);
     }
+    mean.repeat_resolutions = resolutions.clone();
+    mean.refresh_warnings();
     Ok(SelfFrc {
         curve: mean,
         resolutions,

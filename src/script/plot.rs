@@ -147,6 +147,7 @@ pub fn register(api: &mut Api) {
                 smoothed: Some(curve.smoothed.clone()),
                 resolution_nm: resolution,
                 threshold,
+                ..Default::default()
             });
         }
         let opts = FrcPlotOptions {
