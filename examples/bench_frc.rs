@@ -57,7 +57,12 @@ fn once<T>(f: impl FnOnce() -> T) -> (f64, f64, u64, T) {
     let (c, m) = (cpu_seconds(), minor_faults());
     let t = Instant::now();
     let v = f();
-    (t.elapsed().as_secs_f64(), cpu_seconds() - c, minor_faults() - m, v)
+    (
+        t.elapsed().as_secs_f64(),
+        cpu_seconds() - c,
+        minor_faults() - m,
+        v,
+    )
 }
 
 /// CPU time (user + system, all threads) of this process in seconds, from
@@ -152,7 +157,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // buffers), then one warm call measured the same way.
     let (t_first, c_first, f_first, r) = once(|| frc(a.view(), b.view(), pixel_nm, &FrcOptions::default()));
     r?;
-    let (t_second, c_second, f_second, r) = once(|| frc(a.view(), b.view(), pixel_nm, &FrcOptions::default()));
+    let (t_second, c_second, f_second, r) =
+        once(|| frc(a.view(), b.view(), pixel_nm, &FrcOptions::default()));
     r?;
     let (t_fft, _, c_fft) = best(repeats, || {
         let fa = rfft2(a.view()).map(|f| f[(0, 0)]);

@@ -86,6 +86,9 @@ pub enum Border {
 }
 
 impl Border {
+    /// The names scripts use.
+    pub const NAMES: &'static [&'static str] = &["clip", "skip"];
+
     /// Parse `"clip"` or `"skip"`; an error naming the option `border` otherwise.
     pub fn parse(s: &str) -> Result<Border> {
         match s {
@@ -1320,5 +1323,12 @@ mod tests {
                 );
             }
         }
+    }
+}
+
+impl std::str::FromStr for Border {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Border> {
+        Border::parse(s)
     }
 }

@@ -50,6 +50,9 @@ pub enum Compat {
 }
 
 impl Compat {
+    /// The names scripts use.
+    pub const NAMES: &'static [&'static str] = &["standard", "frcnet"];
+
     /// The script name: `"standard"` or `"frcnet"`.
     pub fn name(self) -> &'static str {
         match self {
@@ -67,6 +70,25 @@ impl Compat {
                 "compat",
                 format!("expected \"standard\" or \"frcnet\", got \"{s}\""),
             )),
+        }
+    }
+}
+
+impl std::str::FromStr for Compat {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Compat> {
+        Compat::parse(s)
+    }
+}
+
+impl std::str::FromStr for Threshold {
+    type Err = Error;
+    /// A name (`"1/7"`, `"half_bit"`) or a number in (0, 1).
+    fn from_str(s: &str) -> Result<Threshold> {
+        match s.trim().parse::<f64>() {
+            Ok(t) if t > 0.0 && t < 1.0 => Ok(Threshold::Fixed(t)),
+            Ok(t) => Err(Error::arg("threshold", format!("must be in (0, 1), got {t}"))),
+            Err(_) => Threshold::parse(s.trim()),
         }
     }
 }
@@ -99,6 +121,9 @@ impl Default for Threshold {
 }
 
 impl Threshold {
+    /// The names scripts use (a number is a fixed threshold).
+    pub const NAMES: &'static [&'static str] = &["1/7", "half_bit"];
+
     /// Parse a script name: `"half_bit"` (or `"half-bit"`, `"halfbit"`) or
     /// `"1/7"` (or `"fixed"`); numbers are given as [`Threshold::Fixed`].
     pub fn parse(s: &str) -> Result<Threshold> {
@@ -607,35 +632,6 @@ impl FrcCurve {
         match self.repeat_stats() {
             Some(st) if st.repeats >= 2 => format!("mean curve: {res}; {st}"),
             _ => res,
-        }
-    }
-
-    /// The curve as plot data ([`crate::plot::plot_frc`]): raw and smoothed
-    /// values, the resolution at `threshold` (smoothed) with its threshold
-    /// line, for the mean of ≥ 2 repeats the repeats' count and statistics
-    /// for the legend ("k of n repeats crossed: …", always at 1/7), and the
-    /// [`warnings`](Self::warnings) as notes.
-    pub fn plot_series(&self, label: &str, threshold: Threshold) -> crate::plot::FrcSeries {
-        let line = match threshold {
-            Threshold::Fixed(t) => crate::plot::FrcThreshold::Fixed(t),
-            Threshold::HalfBit => crate::plot::FrcThreshold::Curve(self.threshold_values(threshold)),
-        };
-        let repeats = self.repeat_stats().filter(|st| st.repeats >= 2).map(|st| {
-            if threshold == Threshold::default() {
-                st.to_string()
-            } else {
-                format!("{st} (at 1/7)")
-            }
-        });
-        crate::plot::FrcSeries {
-            label: label.to_string(),
-            freq_nm_inv: self.freq.clone(),
-            values: self.values.clone(),
-            smoothed: Some(self.smoothed.clone()),
-            resolution_nm: self.resolution(threshold, true),
-            threshold: Some(line),
-            repeats,
-            notes: self.warnings.clone(),
         }
     }
 

@@ -905,19 +905,22 @@ fn plot_series_carries_repeats_and_notes() {
     let mut c = hand_curve(&[1.0, 0.9, 0.8, 0.7, 0.6, 0.5], 1_000_000);
     c.repeat_resolutions = vec![Some(30.39), None, None, None, None];
     c.refresh_warnings();
-    let s = c.plot_series("self-FRC", Threshold::default());
+    let s = crate::plot::FrcSeries::from_curve(&c, "self-FRC", false);
     assert_eq!(s.resolution_nm, None);
     assert_eq!(s.repeats.as_deref(), Some("1 of 5 repeats crossed: 30.4 nm"));
     assert_eq!(
         crate::plot::frc_legend(&s),
         "self-FRC \u{2014} Resolution: none (no crossing); 1 of 5 repeats crossed: 30.4 nm"
     );
-    let s = c.plot_series("", Threshold::HalfBit);
+    let s = crate::plot::FrcSeries::from_curve(&c, "", true);
     assert_eq!(
         s.repeats.as_deref(),
         Some("1 of 5 repeats crossed: 30.4 nm (at 1/7)")
     );
     assert!(matches!(s.threshold, Some(crate::plot::FrcThreshold::Curve(ref t)) if t.len() == 6));
     let w = hand_curve(&[1.0, 0.9, 0.5, 0.1, 0.15, 0.2, 0.0, 0.0], 10_000);
-    assert_eq!(w.plot_series("x", Threshold::default()).notes, w.warnings);
+    assert_eq!(
+        crate::plot::FrcSeries::from_curve(&w, "x", false).notes,
+        w.warnings
+    );
 }

@@ -32,6 +32,17 @@ fn bilinear(img: &Image, x: f64, y: f64) -> f64 {
         + get(c0 + 1.0, r0 + 1.0) * tx * ty
 }
 
+/// The default number of samples of a line profile: one per pixel of
+/// length, at least 2.
+pub fn default_samples(from: (f64, f64), to: (f64, f64)) -> usize {
+    let len = ((to.0 - from.0).powi(2) + (to.1 - from.1).powi(2)).sqrt();
+    if len.is_finite() {
+        (len.ceil() as usize + 1).max(2)
+    } else {
+        2
+    }
+}
+
 impl Image {
     /// The profile from (x0, y0) to (x1, y1) in pixel coordinates (column,
     /// row; the top-left corner of the image is (0, 0)), with `samples`

@@ -31,6 +31,9 @@ pub enum RenderOrigin {
 }
 
 impl RenderOrigin {
+    /// The names scripts use.
+    pub const NAMES: &'static [&'static str] = &["grid", "data"];
+
     /// Parse `"grid"` or `"data"`.
     pub fn from_name(name: &str) -> Result<RenderOrigin> {
         match name {
@@ -428,5 +431,12 @@ mod tests {
         }
         assert_eq!(fast, want);
         assert_eq!(dropped, want_dropped);
+    }
+}
+
+impl std::str::FromStr for RenderOrigin {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<RenderOrigin> {
+        RenderOrigin::from_name(s)
     }
 }

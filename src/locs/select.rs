@@ -32,6 +32,11 @@ pub enum SplitMode {
 }
 
 impl SplitMode {
+    /// The names scripts use.
+    pub const NAMES: &'static [&'static str] = &["random", "frames"];
+    /// The default number of time blocks of [`SplitMode::Frames`].
+    pub const DEFAULT_BLOCKS: u32 = 50;
+
     /// Parse `"random"` or `"frames"` (with `blocks`).
     pub fn from_name(name: &str, blocks: u32) -> Result<SplitMode> {
         match name {
@@ -400,5 +405,13 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("h_nm"));
+    }
+}
+
+impl std::str::FromStr for SplitMode {
+    type Err = Error;
+    /// `"random"`, or `"frames"` with the default number of blocks.
+    fn from_str(s: &str) -> Result<SplitMode> {
+        SplitMode::from_name(s, SplitMode::DEFAULT_BLOCKS)
     }
 }

@@ -50,6 +50,30 @@ pub fn mse(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Result<f64> {
     Ok(s / a.len() as f64)
 }
 
+/// The default `max_val` for PSNR and (MS-)SSIM: 2 when both images lie in
+/// [−1, 1] (the network's range, METHODS.md §6), else the target's value range.
+pub fn default_max_val(pred: ArrayView2<f32>, target: ArrayView2<f32>) -> Result<f64> {
+    let range = |a: &ArrayView2<f32>| {
+        a.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v as f64), hi.max(v as f64))
+        })
+    };
+    let (pl, ph) = range(&pred);
+    let (tl, th) = range(&target);
+    if pl.min(tl) >= -1.0 && ph.max(th) <= 1.0 {
+        return Ok(2.0);
+    }
+    let r = th - tl;
+    if r > 0.0 && r.is_finite() {
+        Ok(r)
+    } else {
+        Err(Error::arg(
+            "max_val",
+            "the target is constant (or empty) and outside [-1, 1]; pass max_val explicitly",
+        ))
+    }
+}
+
 /// Peak signal-to-noise ratio in dB: 10·log10(max_val² / MSE).
 /// `max_val` (> 0) is the dynamic range, 2 for images in [−1, 1]. Identical
 /// images give `f64::INFINITY`.

@@ -48,6 +48,33 @@ pub struct Pairs {
     pub targets: Vec<Array2<f32>>,
 }
 
+impl std::fmt::Display for Pairs {
+    /// One line: the number of pairs and the first one's shape.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.inputs.first() {
+            Some(a) => write!(f, "Pairs {} of {}×{} px", self.inputs.len(), a.ncols(), a.nrows()),
+            None => write!(f, "Pairs 0"),
+        }
+    }
+}
+
+impl Pairs {
+    /// The pairs `start..end` (to hold some out for validation).
+    pub fn slice(&self, start: usize, end: usize) -> Result<Pairs> {
+        let n = self.inputs.len();
+        if start >= end || end > n {
+            return Err(Error::arg(
+                "slice",
+                format!("need 0 <= start < end <= {n}, got {start}..{end}"),
+            ));
+        }
+        Ok(Pairs {
+            inputs: self.inputs[start..end].to_vec(),
+            targets: self.targets[start..end].to_vec(),
+        })
+    }
+}
+
 impl Pairs {
     /// Pairs from two lists; see [`Pairs::validate`].
     pub fn new(inputs: Vec<Array2<f32>>, targets: Vec<Array2<f32>>) -> Result<Pairs> {
@@ -111,6 +138,13 @@ pub struct PatchOptions {
     pub crop: Option<usize>,
     /// Rotate by a random angle (default true).
     pub rotate: bool,
+}
+
+impl Default for PatchOptions {
+    /// The paper's 512 px patches.
+    fn default() -> Self {
+        PatchOptions::new(512)
+    }
 }
 
 impl PatchOptions {

@@ -13,6 +13,7 @@
 pub mod adam;
 pub mod checkpoint;
 pub mod data;
+pub mod history;
 pub mod loss;
 pub mod ops;
 pub mod predict;
@@ -21,6 +22,7 @@ pub mod train;
 pub mod unet;
 
 pub use data::{make_patch, normalize, Pairs, PatchOptions};
+pub use history::HistoryPlotOptions;
 pub use loss::{AreaFrc, Loss, LossTerms, LossWeights};
 pub use train::{train, EpochReport, History, TrainOptions};
 pub use unet::{PredictOptions, UNet, UNetConfig};

@@ -761,3 +761,18 @@ mod tests {
         assert!(super::super::tests_util::max_abs_diff(&y1, &y2) > 1e-4);
     }
 }
+
+impl std::fmt::Display for UNet {
+    /// One line: depth, filters, parameters, device.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let c = self.config();
+        write!(
+            f,
+            "UNet depth {}, {} base filters, {} parameters, on {}",
+            c.depth,
+            c.filters,
+            self.param_count(),
+            if self.device().is_cpu() { "cpu" } else { "cuda" }
+        )
+    }
+}

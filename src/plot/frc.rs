@@ -53,6 +53,44 @@ pub struct FrcSeries {
     pub notes: Vec<String>,
 }
 
+impl FrcSeries {
+    /// The series of a computed curve: raw and smoothed values, and the
+    /// resolution at the 1/7 threshold, or at the ½-bit curve when `half_bit`;
+    /// for the mean of ≥ 2 repeats (a table's self-FRC) the repeats' count
+    /// and statistics for the legend ("k of n repeats crossed: …", always
+    /// at 1/7), and the curve's warnings as notes.
+    pub fn from_curve(curve: &crate::frc::FrcCurve, label: impl Into<String>, half_bit: bool) -> FrcSeries {
+        use crate::frc::Threshold;
+        let t = if half_bit {
+            Threshold::HalfBit
+        } else {
+            Threshold::default()
+        };
+        let threshold = if half_bit {
+            FrcThreshold::Curve(curve.threshold_values(t))
+        } else {
+            FrcThreshold::Fixed(1.0 / 7.0)
+        };
+        let repeats = curve.repeat_stats().filter(|st| st.repeats >= 2).map(|st| {
+            if half_bit {
+                format!("{st} (at 1/7)")
+            } else {
+                st.to_string()
+            }
+        });
+        FrcSeries {
+            label: label.into(),
+            freq_nm_inv: curve.freq.clone(),
+            values: curve.values.clone(),
+            smoothed: Some(curve.smoothed.clone()),
+            resolution_nm: curve.resolution(t, true),
+            threshold: Some(threshold),
+            repeats,
+            notes: curve.warnings.clone(),
+        }
+    }
+}
+
 /// Options of [`plot_frc`].
 #[derive(Debug, Clone)]
 pub struct FrcPlotOptions {
