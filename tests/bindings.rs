@@ -408,3 +408,91 @@ fn function_not_found_is_explained() {
     assert!(locus::script::syntax_hint("let i = locs.render(pixel_nm: 5.0);").is_some());
     assert!(locus::script::syntax_hint("let i = locs.render(#{ pixel_nm: 5.0 });").is_none());
 }
+
+#[test]
+fn self_frc_reports_repeats_crossed_warnings_and_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string().replace('\\', "/");
+    let v: rhai::Array = eval(&format!(
+        "{SIM} let t = locs.frc(#{{ pixel_nm: 5.0, repeats: 3 }});
+         let img = locs.render(#{{ pixel_nm: 10.0 }});
+         let c = frc(img, img);
+         t.save(\"{d}/t.csv\");
+         plot_frc([t], \"{d}/t.svg\", #{{ labels: [\"halves\"] }});
+         [t.repeats, t.crossed, t.warnings.len(), `${{t}}`, t.resolutions.len(),
+          c.repeats, c.crossed, c.resolution_sd, c.resolutions.len(), c.warnings.len(),
+          t.resolution_mean, t.resolution_sd]"
+    ));
+    assert_eq!(v[0].as_int().unwrap(), 3);
+    let crossed = v[1].as_int().unwrap();
+    assert_eq!(crossed, 3, "dense halves: every repeat crosses");
+    assert_eq!(v[2].as_int().unwrap(), 0, "no warnings on a clean self-FRC");
+    let summary = v[3].clone().into_string().unwrap();
+    assert!(summary.contains("3 of 3 repeats crossed: "), "{summary}");
+    assert!(summary.contains("mean curve: resolution "), "{summary}");
+    assert_eq!(v[4].as_int().unwrap(), 3);
+    // A single pair: one "repeat"; identical images never cross; no sd.
+    assert_eq!(v[5].as_int().unwrap(), 1);
+    assert_eq!(v[6].as_int().unwrap(), 0);
+    assert!(v[7].is_unit());
+    assert_eq!(v[8].as_int().unwrap(), 0);
+    assert_eq!(v[9].as_int().unwrap(), 0);
+    assert!(v[10].as_float().unwrap() > 5.0);
+    assert!(v[11].as_float().unwrap() >= 0.0);
+    let csv = std::fs::read_to_string(dir.path().join("t.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().contains("3 of 3 repeats crossed"));
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("# repeats: 3, crossed: 3, resolutions_nm: "));
+    let svg = std::fs::read_to_string(dir.path().join("t.svg")).unwrap();
+    assert!(svg.contains("3 of 3 repeats crossed"), "legend");
+}
+
+/// Two Gaussians (FWHM 60 nm, 5 nm samples) `d` nm apart as a script array.
+fn pair_profile(d: f64) -> String {
+    let s = 60.0 / (8.0 * 2f64.ln()).sqrt();
+    let n = ((d + 200.0) / 5.0).ceil() as usize;
+    let c = n as f64 * 2.5;
+    let v: Vec<String> = (0..n)
+        .map(|i| {
+            let x = (i as f64 + 0.5) * 5.0;
+            let g = |m: f64| (-(x - m).powi(2) / (2.0 * s * s)).exp();
+            format!("{:.6}", g(c - d / 2.0) + g(c + d / 2.0))
+        })
+        .collect();
+    format!("[{}]", v.join(", "))
+}
+
+#[test]
+fn resolved_pair_binding() {
+    let v: rhai::Array = eval(&format!(
+        "let a = resolved_pair({}, 5.0, 90.0);
+         let b = resolved_pair({}, 5.0, 30.0);
+         [a.resolved, a.reason, a.peaks_nm.len(), a.dip_ratio, b.resolved, b.reason, b.peaks_nm[0], a.noise]",
+        pair_profile(90.0),
+        pair_profile(30.0)
+    ));
+    assert!(v[0].as_bool().unwrap(), "1.5 FWHM apart: {:?}", v[1]);
+    assert_eq!(v[1].clone().into_string().unwrap(), "");
+    assert_eq!(v[2].as_int().unwrap(), 2);
+    assert!(v[3].as_float().unwrap() > 0.5);
+    assert!(!v[4].as_bool().unwrap(), "0.5 FWHM apart");
+    assert!(
+        v[5].clone().into_string().unwrap().contains("no peak"),
+        "{:?}",
+        v[5]
+    );
+    assert!(v[6].is_unit());
+    assert!(v[7].as_float().unwrap() >= 0.0);
+    let e = err("resolved_pair([1.0, \"a\", 2.0, 3.0], 10.0, 40.0)");
+    assert!(
+        e.contains("resolved_pair") && e.contains("profile") && e.contains("item 1"),
+        "{e}"
+    );
+    let e = err("resolved_pair([1.0, 2.0, 3.0, 4.0], 10.0, 40.0, #{ tolerence: 0.2 })");
+    assert!(e.contains("tolerence"), "{e}");
+    let e = err("resolved_pair([1.0, 2.0, 3.0, 4.0], 0.0, 40.0)");
+    assert!(e.contains("pixel_nm"), "{e}");
+}

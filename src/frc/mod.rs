@@ -194,6 +194,118 @@ pub struct FrcCurve {
     pub padded_from: Option<(usize, usize)>,
     /// The paper code's cut-off index and loss (frcnet rule only).
     pub frcnet: Option<FrcnetStats>,
+    /// Resolutions (nm; 1/7 threshold, smoothed) of the repeats whose mean
+    /// this curve is (a table's self-FRC, [`table::self_frc`]), `None` where a
+    /// repeat does not cross; empty for a single image pair. See
+    /// [`repeats`](Self::repeats), [`crossed`](Self::crossed),
+    /// [`repeat_stats`](Self::repeat_stats).
+    pub repeat_resolutions: Vec<Option<f64>>,
+    /// What a reader of the resolution should know (docs/methods.md §5): the
+    /// smoothed curve rises back above 1/7 + 3/√n_q after its first crossing
+    /// ([`recrossing`](Self::recrossing)); a repeat's resolution lies outside
+    /// the Tukey fences of the repeats ([`RepeatStats::outliers`]). Filled by
+    /// [`frc`] and [`table::self_frc`]; recompute with
+    /// [`refresh_warnings`](Self::refresh_warnings) after changing the curve.
+    pub warnings: Vec<String>,
+}
+
+/// Where a smoothed curve rises back above the threshold after its first
+/// crossing ([`FrcCurve::recrossing`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Recrossing {
+    /// Index of the entry (ring `rings[index]`).
+    pub index: usize,
+    /// Its spatial frequency, nm⁻¹.
+    pub freq_nm_inv: f64,
+    /// The smoothed FRC there.
+    pub value: f64,
+    /// The threshold there plus the margin 3/√n_q.
+    pub limit: f64,
+}
+
+/// The statistics of a self-FRC's repeats (docs/methods.md §5): mean ± sample
+/// sd over the repeats that cross, always with the count.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RepeatStats {
+    /// Number of repeats.
+    pub repeats: usize,
+    /// Number of repeats whose curve crosses the threshold.
+    pub crossed: usize,
+    /// Mean resolution (nm) of the crossing repeats; `None` when none crosses.
+    pub mean_nm: Option<f64>,
+    /// Sample standard deviation (n − 1) of the crossing repeats'
+    /// resolutions; `None` for fewer than 2 (never the sd of one value).
+    pub sd_nm: Option<f64>,
+    /// Indices (0-based, into the repeats) of the crossing repeats whose
+    /// resolution lies outside the Tukey fences [Q1 − 1.5 IQR, Q3 + 1.5 IQR]
+    /// of the crossing repeats' resolutions (quartiles by linear
+    /// interpolation, as numpy's default); only with ≥ 4 crossing repeats.
+    /// Flagged, not dropped: they are in the mean.
+    pub outliers: Vec<usize>,
+    /// The fences (low, high) in nm, when there are ≥ 4 crossing repeats.
+    pub fences_nm: Option<(f64, f64)>,
+}
+
+/// Quantile `p` ∈ [0, 1] of sorted values by linear interpolation (numpy's
+/// default, type 7).
+fn quantile_sorted(v: &[f64], p: f64) -> f64 {
+    let h = p * (v.len() - 1) as f64;
+    let (lo, t) = (h.floor() as usize, h - h.floor());
+    if lo + 1 < v.len() {
+        v[lo] + t * (v[lo + 1] - v[lo])
+    } else {
+        v[lo]
+    }
+}
+
+impl RepeatStats {
+    /// Statistics of the repeats' resolutions (`None`: the repeat did not cross).
+    pub fn from_resolutions(resolutions: &[Option<f64>]) -> RepeatStats {
+        let r: Vec<f64> = resolutions.iter().flatten().copied().collect();
+        let k = r.len();
+        let mean = (k > 0).then(|| r.iter().sum::<f64>() / k as f64);
+        let sd = match mean {
+            Some(m) if k >= 2 => {
+                Some((r.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (k - 1) as f64).sqrt())
+            }
+            _ => None,
+        };
+        let (mut outliers, mut fences) = (Vec::new(), None);
+        if k >= 4 {
+            let mut s = r.clone();
+            s.sort_by(f64::total_cmp);
+            let (q1, q3) = (quantile_sorted(&s, 0.25), quantile_sorted(&s, 0.75));
+            let (lo, hi) = (q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1));
+            fences = Some((lo, hi));
+            outliers = resolutions
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.is_some_and(|v| v < lo || v > hi))
+                .map(|(i, _)| i)
+                .collect();
+        }
+        RepeatStats {
+            repeats: resolutions.len(),
+            crossed: k,
+            mean_nm: mean,
+            sd_nm: sd,
+            outliers,
+            fences_nm: fences,
+        }
+    }
+}
+
+impl std::fmt::Display for RepeatStats {
+    /// "3 of 5 repeats crossed: 30.4 ± 1.2 nm", "1 of 5 repeats crossed:
+    /// 30.4 nm", "0 of 5 repeats crossed".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} of {} repeats crossed", self.crossed, self.repeats)?;
+        match (self.mean_nm, self.sd_nm) {
+            (Some(m), Some(sd)) => write!(f, ": {m:.1} ± {sd:.1} nm"),
+            (Some(m), None) => write!(f, ": {m:.1} nm"),
+            _ => Ok(()),
+        }
+    }
 }
 
 fn check_image(name: &str, img: &ArrayView2<f32>) -> Result<()> {
@@ -305,7 +417,10 @@ pub fn frc(a: ArrayView2<f32>, b: ArrayView2<f32>, pixel_nm: f64, opts: &FrcOpti
         tukey: opts.tukey,
         padded_from: (h != w).then_some((h, w)),
         frcnet,
-    })
+        repeat_resolutions: Vec::new(),
+        warnings: Vec::new(),
+    }
+    .with_warnings())
 }
 
 /// The highest ring included in the area-FRC of an N × N image:
@@ -419,8 +534,120 @@ impl FrcCurve {
         Ok(sum / cnt as f64)
     }
 
-    /// One line: shape, pixel size, options, resolution (1/7, smoothed) and area(0.2).
+    /// The number of independent curves this one stands for: the repeats of
+    /// a self-FRC, 1 for a single image pair.
+    pub fn repeats(&self) -> usize {
+        self.repeat_resolutions.len().max(1)
+    }
+
+    /// How many of the [`repeats`](Self::repeats) cross 1/7 (smoothed); for a
+    /// single pair, 1 when the curve crosses, else 0.
+    pub fn crossed(&self) -> usize {
+        if self.repeat_resolutions.is_empty() {
+            self.resolution(Threshold::default(), true).is_some() as usize
+        } else {
+            self.repeat_resolutions.iter().flatten().count()
+        }
+    }
+
+    /// The statistics of the repeats (`None` for a single image pair).
+    pub fn repeat_stats(&self) -> Option<RepeatStats> {
+        (!self.repeat_resolutions.is_empty()).then(|| RepeatStats::from_resolutions(&self.repeat_resolutions))
+    }
+
+    /// Where the smoothed curve, after its first crossing of `threshold`
+    /// (the crossing [`resolution`](Self::resolution) reports), first rises
+    /// again above T(q) + 3/√n_q (n_q: the ring's pixels; docs/methods.md §5).
+    /// `None` when it does not, or never crosses. Rings without pixels are
+    /// skipped.
+    pub fn recrossing(&self, threshold: Threshold) -> Option<Recrossing> {
+        let c = &self.smoothed;
+        let first = (1..c.len()).find(|&i| {
+            self.rings[i] >= 1
+                && c[i - 1] >= threshold.at(self.ring_counts[i - 1])
+                && c[i] < threshold.at(self.ring_counts[i])
+        })?;
+        (first + 1..c.len()).find_map(|j| {
+            let n = self.ring_counts[j];
+            if n == 0 {
+                return None;
+            }
+            let limit = threshold.at(n) + 3.0 / (n as f64).sqrt();
+            (c[j] > limit).then_some(Recrossing {
+                index: j,
+                freq_nm_inv: self.freq[j],
+                value: c[j],
+                limit,
+            })
+        })
+    }
+
+    /// Recompute [`warnings`](Self::warnings) from the smoothed curve (1/7
+    /// threshold) and the repeats.
+    pub fn refresh_warnings(&mut self) {
+        let mut w = Vec::new();
+        if let Some(r) = self.recrossing(Threshold::default()) {
+            w.push(format!(
+                "the smoothed FRC rises back above 1/7 after its first crossing: {:.3} at {:.4} nm⁻¹ \
+                 ({:.1} nm), above 1/7 + 3/√n_q = {:.3}; the resolution is the first crossing",
+                r.value,
+                r.freq_nm_inv,
+                1.0 / r.freq_nm_inv,
+                r.limit
+            ));
+        }
+        if let Some(st) = self.repeat_stats() {
+            if let Some((lo, hi)) = st.fences_nm {
+                for &i in &st.outliers {
+                    if let Some(r) = self.repeat_resolutions[i] {
+                        w.push(format!(
+                            "repeat {} of {}: {r:.1} nm lies outside the Tukey fences [{lo:.1}, {hi:.1}] nm \
+                             of the crossing repeats (flagged, not dropped)",
+                            i + 1,
+                            st.repeats
+                        ));
+                    }
+                }
+            }
+        }
+        self.warnings = w;
+    }
+
+    /// The curve with [`warnings`](Self::warnings) recomputed.
+    pub fn with_warnings(mut self) -> Self {
+        self.refresh_warnings();
+        self
+    }
+
+    /// The resolution part of the summary and of the plot legend: for a
+    /// single pair "resolution 30.4 nm" or "no 1/7 crossing"; for repeats the
+    /// mean curve first, then the repeats: "mean curve: resolution 31.0 nm;
+    /// 4 of 5 repeats crossed: 30.4 ± 1.2 nm", "mean curve: no 1/7 crossing;
+    /// 1 of 5 repeats crossed: 30.4 nm". Always 1/7 on the smoothed curve.
+    pub fn resolution_text(&self) -> String {
+        let res = match self.resolution(Threshold::default(), true) {
+            Some(r) => format!("resolution {r:.1} nm"),
+            None => "no 1/7 crossing".to_string(),
+        };
+        match self.repeat_stats() {
+            Some(st) if st.repeats >= 2 => format!("mean curve: {res}; {st}"),
+            _ => res,
+        }
+    }
+
+    /// One line: shape, pixel size, options, the resolution (1/7, smoothed;
+    /// for repeats the mean curve's first, then "k of n repeats crossed: …",
+    /// see [`resolution_text`](Self::resolution_text)), area(0.2), the
+    /// frcnet numbers, and every warning. Also what `Display` prints.
     pub fn summary(&self) -> String {
+        let mut s = self.summary_without_warnings();
+        for w in &self.warnings {
+            s += &format!("; warning: {w}");
+        }
+        s
+    }
+
+    fn summary_without_warnings(&self) -> String {
         let mut s = format!("FRC {n}×{n} px at {p} nm", n = self.n, p = self.pixel_nm);
         if let Some((h, w)) = self.padded_from {
             s += &format!(" (zero-padded from {w}×{h})");
@@ -431,10 +658,7 @@ impl FrcCurve {
         if self.compat == Compat::Frcnet {
             s += ", frcnet rings";
         }
-        match self.resolution(Threshold::default(), true) {
-            Some(r) => s += &format!(": resolution {r:.1} nm (1/7, smoothed)"),
-            None => s += ": no 1/7 crossing",
-        }
+        s += &format!(": {} (1/7, smoothed)", self.resolution_text());
         if let Ok(a) = self.area(0.2) {
             s += &format!(", area(0.2) = {a:.4}");
         }
@@ -448,11 +672,33 @@ impl FrcCurve {
     }
 
     /// Write the curve as CSV, atomically (a temporary file in the same folder,
-    /// then a rename). Columns: `ring, freq_nm_inv, frc, smoothed, ring_pixels,
-    /// threshold_half_bit` (the ½-bit threshold of each ring).
+    /// then a rename). First comment lines starting with `#`: the
+    /// [`summary`](Self::summary); for repeats, `# repeats: n, crossed: k,
+    /// resolutions_nm: r1;r2;…` (empty where a repeat did not cross); one
+    /// `# warning: …` line per warning (read with e.g. `pandas.read_csv(path,
+    /// comment="#")`). Then the header and one row per ring: `ring,
+    /// freq_nm_inv, frc, smoothed, ring_pixels, threshold_half_bit` (the
+    /// ½-bit threshold of each ring).
     pub fn to_csv(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let mut text = String::from("ring,freq_nm_inv,frc,smoothed,ring_pixels,threshold_half_bit\n");
+        let mut text = format!("# {}\n", self.summary_without_warnings());
+        if !self.repeat_resolutions.is_empty() {
+            let r: Vec<String> = self
+                .repeat_resolutions
+                .iter()
+                .map(|r| r.map(|v| v.to_string()).unwrap_or_default())
+                .collect();
+            text += &format!(
+                "# repeats: {}, crossed: {}, resolutions_nm: {}\n",
+                self.repeats(),
+                self.crossed(),
+                r.join(";")
+            );
+        }
+        for w in &self.warnings {
+            text += &format!("# warning: {w}\n");
+        }
+        text += "ring,freq_nm_inv,frc,smoothed,ring_pixels,threshold_half_bit\n";
         for i in 0..self.values.len() {
             text += &format!(
                 "{},{:e},{},{},{},{}\n",
@@ -465,6 +711,13 @@ impl FrcCurve {
             );
         }
         write_atomic(path, text.as_bytes())
+    }
+}
+
+impl std::fmt::Display for FrcCurve {
+    /// The one-line [`summary`](FrcCurve::summary).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.summary())
     }
 }
 

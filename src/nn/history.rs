@@ -1,4 +1,4 @@
-//! Training records (METHODS.md §7, "Network Training"): one [`EpochReport`]
+//! Training records (docs/methods.md §7, "Network Training"): one [`EpochReport`]
 //! per epoch and the [`History`] of a run, shared by the training loop
 //! ([`crate::nn::train`], which produces them) and the checkpoints
 //! ([`crate::nn::checkpoint`], which store them), so that neither of those

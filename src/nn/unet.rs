@@ -11,7 +11,7 @@
 //! * With [`Upsample::ResizeConv`] every ConvTranspose2d above (decoder and
 //!   output) is replaced by nearest-neighbour ×2 upsampling followed by
 //!   Conv2d(f, 3×3, stride 1, padding 1) with the same number of filters
-//!   (Odena, Dumoulin & Olah 2016; METHODS.md §7 "Upsampling"): no uneven
+//!   (Odena, Dumoulin & Olah 2016; docs/methods.md §7 "Upsampling"): no uneven
 //!   kernel overlap, hence no checkerboard texture. On the CPU it runs as one
 //!   transposed convolution with an equivalent 4×4 kernel
 //!   ([`ops::resize_conv2d`]), at the cost of the paper's layer.
@@ -59,7 +59,7 @@ pub const BN_MOMENTUM: f64 = 0.99;
 ///
 /// The paper's transposed convolutions (4×4, stride 2) overlap unevenly and
 /// leave a checkerboard texture (Odena, Dumoulin & Olah 2016, "Deconvolution
-/// and checkerboard artifacts", Distill; METHODS.md §7 "Upsampling");
+/// and checkerboard artifacts", Distill; docs/methods.md §7 "Upsampling");
 /// resize-convolution is their remedy. Nearest-neighbour resizing is used
 /// (Odena et al.'s recommendation); bilinear is not offered: candle 0.11 has
 /// no backward pass for `upsample_bilinear2d`, and nearest ×2 followed by a

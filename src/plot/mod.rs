@@ -529,6 +529,7 @@ mod gallery {
                     smoothed: Some(smooth),
                     resolution_nm: res,
                     threshold: None,
+                    ..Default::default()
                 }
             };
             let a = mk(40.0, 0.15, "random split", Some(n as f64 * p / 54.05), 1);

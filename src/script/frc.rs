@@ -11,24 +11,20 @@ use crate::metrics;
 use rhai::{Dynamic, Map, INT};
 use std::sync::Arc;
 
-/// A shared handle to an FRC curve, with the per-repeat resolutions of a
-/// table's self-FRC (empty for a single image pair).
+/// A shared handle to an FRC curve (for a table's self-FRC the mean curve,
+/// which carries its repeats' resolutions and warnings).
 #[derive(Clone, Debug)]
-pub struct FrcRef(pub Arc<FrcCurve>, pub Arc<Vec<Option<f64>>>);
+pub struct FrcRef(pub Arc<FrcCurve>);
 
 impl FrcRef {
     /// A single curve.
     pub fn new(c: FrcCurve) -> Self {
-        FrcRef(Arc::new(c), Arc::new(Vec::new()))
+        FrcRef(Arc::new(c))
     }
 
-    /// The mean curve of a self-FRC and its repeats' resolutions.
+    /// The mean curve of a self-FRC (it carries the repeats' resolutions).
     pub fn with_repeats(s: crate::frc::table::SelfFrc) -> Self {
-        FrcRef(Arc::new(s.curve), Arc::new(s.resolutions))
-    }
-
-    fn stats(&self) -> Option<(f64, f64)> {
-        crate::frc::table::resolution_stats(&self.1)
+        FrcRef(Arc::new(s.curve))
     }
 }
 
@@ -36,13 +32,7 @@ impl Handle for FrcRef {
     const TYPE: &'static str = "FrcCurve";
     const VAR: &'static str = "curve";
     fn summary(&self) -> String {
-        let mut s = self.0.summary();
-        if self.1.len() > 1 {
-            if let Some((m, sd)) = self.stats() {
-                s.push_str(&format!("; {} repeats: {m:.1} ± {sd:.1} nm", self.1.len()));
-            }
-        }
-        s
+        self.0.summary()
     }
 }
 
@@ -151,27 +141,52 @@ pub fn register(api: &mut Api) {
     );
     api.prop(
         "resolutions",
-        "Resolution (nm) of each repeat of a table's self-FRC (() where a repeat has no crossing); empty for frc(a, b).",
+        "Resolution (nm; 1/7, smoothed) of each repeat of a table's self-FRC (() where a repeat has no crossing); empty for frc(a, b).",
         "curve.resolutions",
-        |c: &FrcRef| c.1.iter().map(|r| opt_resolution(*r)).collect::<rhai::Array>(),
+        |c: &FrcRef| {
+            c.0.repeat_resolutions
+                .iter()
+                .map(|r| opt_resolution(*r))
+                .collect::<rhai::Array>()
+        },
+    );
+    api.prop(
+        "repeats",
+        "Number of independent curves behind this one: the repeats of a table's self-FRC, 1 for frc(a, b).",
+        "curve.repeats",
+        |c: &FrcRef| c.0.repeats() as INT,
+    );
+    api.prop(
+        "crossed",
+        "How many of the repeats cross 1/7 (smoothed); for frc(a, b) 1 when the curve crosses, else 0. Report it with the resolution: \"k of n repeats crossed\".",
+        "curve.crossed",
+        |c: &FrcRef| c.0.crossed() as INT,
+    );
+    api.prop(
+        "warnings",
+        "What a reader of the resolution should know (docs/methods.md §5): the smoothed curve rises back above 1/7 + 3/sqrt(ring pixels) after its first crossing (with the frequency), a repeat's resolution lies outside the Tukey fences of the repeats. An array of strings, empty when all is well; also in the summary, the CSV and the plot.",
+        "curve.warnings",
+        |c: &FrcRef| {
+            c.0.warnings
+                .iter()
+                .map(|w| Dynamic::from(w.clone()))
+                .collect::<rhai::Array>()
+        },
     );
     api.prop(
         "resolution_mean",
-        "Mean resolution (nm) over the repeats of a self-FRC that cross the threshold (the single curve's resolution otherwise), or ().",
+        "Mean resolution (nm) over the repeats of a self-FRC that cross 1/7 (see curve.crossed; the single curve's resolution for frc(a, b)), or () when none crosses. Not the mean curve's resolution: that is curve.resolution().",
         "curve.resolution_mean",
-        |c: &FrcRef| match c.stats() {
-            Some((m, _)) => Dynamic::from_float(m),
+        |c: &FrcRef| match c.0.repeat_stats() {
+            Some(st) => opt_resolution(st.mean_nm),
             None => opt_resolution(c.0.resolution(Threshold::default(), true)),
         },
     );
     api.prop(
         "resolution_sd",
-        "Sample standard deviation (nm) of the repeats' resolutions, or ().",
+        "Sample standard deviation (nm) of the crossing repeats' resolutions, or () for fewer than 2 crossing repeats (never the sd of one value).",
         "curve.resolution_sd",
-        |c: &FrcRef| match c.stats() {
-            Some((_, sd)) => Dynamic::from_float(sd),
-            None => Dynamic::UNIT,
-        },
+        |c: &FrcRef| opt_resolution(c.0.repeat_stats().and_then(|st| st.sd_nm)),
     );
     api.prop(
         "n",
@@ -210,7 +225,7 @@ pub fn register(api: &mut Api) {
         });
     api.method::<FrcRef>("save")
         .str("path")
-        .doc("Write the curve as CSV (freq_nm_inv, frc, smoothed, ring_pixels, threshold), atomically.")
+        .doc("Write the curve as CSV, atomically: first comment lines starting with # (the summary; for repeats \"# repeats: n, crossed: k, resolutions_nm: ...\"; one \"# warning: ...\" line per warning; read with e.g. pandas.read_csv(path, comment=\"#\")), then the columns ring, freq_nm_inv, frc, smoothed, ring_pixels, threshold_half_bit.")
         .example("curve.save(\"frc.csv\");")
         .call(|c| {
             let (curve, p) = (c.recv::<FrcRef>()?, c.str("path")?);

@@ -276,6 +276,87 @@ pub fn register(api: &mut Api) {
         .doc("The mean of each row, top to bottom.")
         .example("let prof = img.row_means();")
         .call(|c| Ok(float_array(c.recv::<ImageRef>()?.0.row_means())));
+    let pd = crate::image::profile::PairOptions::default();
+    api.fun("resolved_pair")
+        .array("profile")
+        .num("pixel_nm")
+        .num("distance_nm")
+        .opts(vec![
+            Opt::num_opt("centre_nm")
+                .unit("nm")
+                .default_text("the middle of the profile")
+                .doc("where the pair is centred, from the start of the profile"),
+            Opt::num("tolerance", pd.tolerance)
+                .check(Check::Range(0.01, 0.49))
+                .doc("a peak must lie within +- tolerance * distance of its filament"),
+            Opt::num("noise_sigmas", pd.noise_sigmas)
+                .check(Check::Ge(0.0))
+                .doc("the dip and the peaks (above the background) must exceed this many noise sds"),
+            Opt::num("min_dip_ratio", pd.min_dip_ratio)
+                .check(Check::Range(0.0, 0.99))
+                .doc("the dip must also be this fraction of the lower peak's height"),
+            Opt::bool("smooth", pd.smooth).doc("3-point moving average first (pass the profile unsmoothed)"),
+            Opt::num_opt("background_gap_nm")
+                .check(Check::Ge(0.0))
+                .unit("nm")
+                .default_text("one FWHM of each peak")
+                .doc("background samples lie this far outside each peak"),
+            Opt::num_opt("x0_nm")
+                .unit("nm")
+                .default_text("pixel_nm / 2")
+                .doc("position of the first sample"),
+        ])
+        .doc("Are two parallel filaments distance_nm apart resolved in this profile across them (the Figure 4C test)? Resolved when each filament has a peak (a local maximum) within +- distance/4 of where it should be, and the dip between the peaks and both peaks' heights above the background beside the pair exceed 3 noise sds (noise: the larger of the background's sd and a local estimate from the samples between the peaks), the dip being also >= 10 % of the lower peak. Returns #{ resolved, peaks_nm: [a, b], peaks (sample indices), dip, dip_ratio, dip_sigmas, background, noise, background_samples, reason } (() where not computed; reason says why not resolved).")
+        .example("let t = resolved_pair(img.column_means(), img.pixel_nm, 80.0); print(t.reason);")
+        .call(|c| {
+            let items = c.array("profile")?;
+            let mut profile = Vec::with_capacity(items.len());
+            for (i, v) in items.iter().enumerate() {
+                profile.push(super::api::as_f64(v).ok_or_else(|| {
+                    super::api::rt_error(format!(
+                        "resolved_pair: argument `profile`: item {i} is a {}, not a number",
+                        v.type_name()
+                    ))
+                })?);
+            }
+            let (p, d) = (c.num("pixel_nm")?, c.num("distance_nm")?);
+            let o = c.opts()?;
+            let opts = crate::image::profile::PairOptions {
+                tolerance: o.num("tolerance")?,
+                noise_sigmas: o.num("noise_sigmas")?,
+                min_dip_ratio: o.num("min_dip_ratio")?,
+                smooth: o.bool("smooth")?,
+                background_gap_nm: o.opt_num("background_gap_nm")?,
+                x0_nm: o.opt_num("x0_nm")?,
+            };
+            let x0 = opts.x0_nm.unwrap_or(p / 2.0);
+            let centre = match o.opt_num("centre_nm")? {
+                Some(v) => v,
+                None => x0 + profile.len().saturating_sub(1) as f64 * p / 2.0,
+            };
+            let t = c.run(|| crate::image::profile::resolved_pair(&profile, p, centre, d, &opts))?;
+            let unit_or = |v: Option<f64>| v.map(Dynamic::from_float).unwrap_or(Dynamic::UNIT);
+            let idx = |v: Option<usize>| v.map(|i| Dynamic::from(i as INT)).unwrap_or(Dynamic::UNIT);
+            let mut out = Map::new();
+            out.insert("resolved".into(), Dynamic::from_bool(t.resolved));
+            out.insert(
+                "peaks_nm".into(),
+                Dynamic::from_array(t.peaks_nm.iter().map(|v| unit_or(*v)).collect()),
+            );
+            out.insert(
+                "peaks".into(),
+                Dynamic::from_array(t.peaks.iter().map(|v| idx(*v)).collect()),
+            );
+            out.insert("dip".into(), idx(t.dip));
+            out.insert("dip_ratio".into(), Dynamic::from_float(t.dip_ratio));
+            out.insert("dip_sigmas".into(), Dynamic::from_float(t.dip_sigmas));
+            out.insert("background".into(), unit_or(t.background));
+            out.insert("noise".into(), unit_or(t.noise));
+            out.insert("background_samples".into(), Dynamic::from(t.background_samples as INT));
+            out.insert("reason".into(), Dynamic::from(t.reason));
+            out.insert("centre_nm".into(), Dynamic::from_float(centre));
+            Ok(out)
+        });
 
     // Files and display.
     api.method::<ImageRef>("save")
