@@ -5,6 +5,9 @@
         time loading PATH with h5py (and converting x, y to nm, as locus does)
         and np.histogram2d of N_RENDER uniform points into 4096 x 4096 bins of 10 nm;
         prints one "name seconds" line per measurement (best of REPEATS).
+    python locs.py bench_csv PATH [REPEATS]
+        time pandas.read_csv(PATH, engine="pyarrow") (needs pandas and pyarrow);
+        prints "load_csv_big seconds rows N rows_per_s R".
 """
 import sys
 import time
@@ -61,6 +64,12 @@ def bench(path, n_render, repeats):
     print(f"render {t:.4f} locs {n_render} shape {h.shape[1]}x{h.shape[0]} sum {h.sum():.0f}")
 
 
+def bench_csv(path, repeats):
+    import pandas as pd
+    t, df = best(repeats, lambda: pd.read_csv(path, engine="pyarrow"))
+    print(f"load_csv_big {t:.4f} rows {len(df)} rows_per_s {len(df) / t:.0f}")
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "make":
         make(sys.argv[2], int(sys.argv[3]))
@@ -68,5 +77,7 @@ if __name__ == "__main__":
         n = int(sys.argv[3]) if len(sys.argv) > 3 else 10_000_000
         r = int(sys.argv[4]) if len(sys.argv) > 4 else 3
         bench(sys.argv[2], n, r)
+    elif sys.argv[1] == "bench_csv":
+        bench_csv(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 3)
     else:
         sys.exit(__doc__)

@@ -8,6 +8,9 @@
 //! locus -e 'CODE'             # evaluate and print
 //! locus check FILE.rhai       # compile only, report syntax errors
 //! locus help [NAME]           # list functions, or document one
+//! locus batch SCRIPT FILES... [--jobs N] [--out DIR]
+//!                             # the script once per file, in parallel ([`super::batch`])
+//! locus batch --summary DIR   # the summary table of an earlier batch
 //! ```
 //! Exit codes: 0 success, 1 script error, 2 usage error (bad flags, missing
 //! script file).
@@ -66,6 +69,48 @@ enum Command {
         /// The script file (.rhai).
         file: String,
     },
+    /// Run a script once per data file, in parallel child processes.
+    #[command(
+        long_about = "Run SCRIPT once per data file, each in its own `locus run` child process \
+(at most --jobs at once). Each run gets ARGS = [FILE, \"--out=DIR/NAME\", SCRIPT_ARGS...], where NAME \
+is the file's stem (prefixed with its folder's name when stems repeat), so scripts using \
+`import \"cli\"` write into their own folder. Output goes to DIR/logs/NAME.log. After a success \
+DIR/logs/NAME.done records the status, seconds, a hash of the script and its arguments, and the \
+script's last value (a map becomes columns of the summary); a rerun skips files whose record is \
+current (--force reruns them). Failed files do not stop the others; at the end a table (file, \
+status, seconds, the returned map) is printed and saved as DIR/summary.csv, and the exit code is \
+1 if any file failed. Ctrl-C stops the children (a second Ctrl-C kills them).\n\n\
+On a SLURM cluster, scripts/slurm/array.sh submits one array task per file \
+(`locus batch SCRIPT --files-from LIST --task $SLURM_ARRAY_TASK_ID --out DIR`) and a final \
+`locus batch --summary DIR`; see docs/cluster.md."
+    )]
+    Batch {
+        /// Children running at once [default: the number of CPUs].
+        #[arg(long, short = 'j', value_name = "N")]
+        jobs: Option<usize>,
+        /// Output folder: per-file folders, logs/, summary.csv [default: out/<script stem>].
+        #[arg(long, value_name = "DIR")]
+        out: Option<String>,
+        /// Also read data files from LIST, one path per line (# comments allowed).
+        #[arg(long = "files-from", value_name = "LIST")]
+        files_from: Option<String>,
+        /// Run only the file at this 0-based position of the list (one SLURM array task).
+        #[arg(long, value_name = "I")]
+        task: Option<usize>,
+        /// Rerun files even when their done-marker is current.
+        #[arg(long)]
+        force: bool,
+        /// Print the summary table of the batch in DIR (its markers so far) and exit.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["jobs", "out", "files_from", "task", "force"])]
+        summary: Option<String>,
+        /// The script (.rhai).
+        script: Option<String>,
+        /// The data files.
+        files: Vec<String>,
+        /// Extra arguments for the script, after `--` (e.g. `-- --quick`).
+        #[arg(last = true, value_name = "SCRIPT_ARGS")]
+        script_args: Vec<String>,
+    },
     /// List every function by category, or document one.
     Help {
         /// A function, method or property name.
@@ -100,6 +145,27 @@ pub fn main() -> i32 {
             }
         }
         Some(Command::Check { file }) => check_file(&file),
+        Some(Command::Batch {
+            jobs,
+            out,
+            files_from,
+            task,
+            force,
+            summary,
+            script,
+            files,
+            script_args,
+        }) => super::batch::main(super::batch::BatchArgs {
+            script,
+            files,
+            files_from,
+            jobs,
+            out,
+            task,
+            force,
+            summary,
+            script_args,
+        }),
         Some(Command::Help { name }) => help(name.as_deref()),
         None => {
             if std::io::stdin().is_terminal() {
@@ -216,8 +282,19 @@ fn run_script(file: &str, args: &[String], limited: bool) -> i32 {
     let mut scope = Scope::new();
     let argv: rhai::Array = args.iter().map(|a| Dynamic::from(a.clone())).collect();
     scope.push_constant("ARGS", argv);
-    match engine.run_ast_with_scope(&mut scope, &ast) {
-        Ok(()) => 0,
+    // Under `locus batch`, the script's last value goes back to the parent as JSON.
+    let result_file = std::env::var_os(super::batch::RESULT_ENV);
+    match engine.eval_ast_with_scope::<Dynamic>(&mut scope, &ast) {
+        Ok(v) => match result_file {
+            Some(path) => match super::batch::write_result(std::path::Path::new(&path), &v) {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("locus: {e}");
+                    EXIT_SCRIPT
+                }
+            },
+            None => 0,
+        },
         Err(e) => {
             eprint!("{}", render_eval_error(&e, &main));
             if limited {

@@ -164,6 +164,65 @@ pub struct Locs {
     extra: Vec<Column>,
     /// Pixel size, field of view, frame count, source and history.
     pub meta: Metadata,
+    /// How to write the pixel columns read from a Picasso file back bit for
+    /// bit (see [`PixelHints`]).
+    hints: PixelHints,
+}
+
+/// What it takes to write the pixel columns of a Picasso file back exactly.
+///
+/// A pixel value `v` (f32) is held in nm as `fl32(v · p)`. Going back,
+/// `fl32(nm / p)` is `v` for most values, but not for all: where the nm
+/// values' binade is relatively coarser, two pixel values share one nm value
+/// and no f32 nm value can tell them apart. For each pixel column that has
+/// such values, the loader keeps one `i8` per row: how many ulps (as bit
+/// offsets) the file's value lies from `fl32(nm / p)`; 0 elsewhere. Row
+/// operations carry the offsets along; replacing a column drops its offsets.
+///
+/// The writer only uses an offset when the value it gives still maps to the
+/// row's current nm value (`fl32(candidate · p) == nm`), so an offset can
+/// never make a written value wrong: a changed value, or another pixel size,
+/// falls back to `fl32(nm / p)`. Hints take no part in table equality.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PixelHints {
+    /// The camera pixel size the offsets were computed with.
+    pub(crate) pixel_nm: f64,
+    /// Per column name (`x`, `y`, `lpx`, ...): the offsets, one per row.
+    pub(crate) cols: Vec<(String, Vec<i8>)>,
+}
+
+impl PartialEq for PixelHints {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl PixelHints {
+    /// The offsets of column `name`, when the pixel size is `p`.
+    pub(crate) fn get(&self, name: &str, p: f64) -> Option<&[i8]> {
+        if self.pixel_nm != p {
+            return None;
+        }
+        self.cols
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_slice())
+    }
+
+    fn take(&self, idx: &[usize]) -> PixelHints {
+        PixelHints {
+            pixel_nm: self.pixel_nm,
+            cols: self
+                .cols
+                .iter()
+                .map(|(n, v)| (n.clone(), idx.iter().map(|&i| v[i]).collect()))
+                .collect(),
+        }
+    }
+
+    fn drop_column(&mut self, name: &str) {
+        self.cols.retain(|(n, _)| n != name);
+    }
 }
 
 /// What loading a file noticed without failing.
@@ -200,6 +259,7 @@ impl Locs {
             y,
             extra: Vec::new(),
             meta,
+            hints: PixelHints::default(),
         };
         l.fov_from_data_if_unset();
         Ok(l)
@@ -213,6 +273,7 @@ impl Locs {
             y: Vec::new(),
             extra: Vec::new(),
             meta,
+            hints: PixelHints::default(),
         }
     }
 
@@ -237,6 +298,8 @@ impl Locs {
             unit: unit.map(str::to_string),
             data,
         };
+        // New values: the file's pixel values no longer apply.
+        self.hints.drop_column(name);
         match self.extra.iter_mut().find(|c| c.name == name) {
             Some(c) => *c = col,
             None => self.extra.push(col),
@@ -360,6 +423,7 @@ impl Locs {
                 })
                 .collect(),
             meta,
+            hints: self.hints.take(idx),
         }
     }
 
@@ -375,6 +439,15 @@ impl Locs {
 
     /// Drop rows whose x or y is NaN or infinite; returns how many.
     pub(crate) fn drop_nonfinite(&mut self) -> usize {
+        use rayon::prelude::*;
+        let all_finite = self
+            .x
+            .par_chunks(1 << 16)
+            .zip(self.y.par_chunks(1 << 16))
+            .all(|(a, b)| a.iter().chain(b).all(|v| v.is_finite()));
+        if all_finite {
+            return 0;
+        }
         let keep: Vec<bool> = self
             .x
             .iter()

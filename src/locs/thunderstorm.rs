@@ -11,12 +11,73 @@
 //! the header is line 1) and the column. Writing puts `frame`, `x [nm]`,
 //! `y [nm]` first, then the extra columns as `"name [unit]"`; `lpx`/`lpy`
 //! become one `uncertainty_xy [nm]` column when they are equal row by row.
+//!
+//! A CSV has no room for the acquisition metadata, so locus writes it into a
+//! YAML file beside the table, `<name>.csv.yaml` ([`sidecar_path`]; its own
+//! name, so that it never replaces the `.yaml` of a Picasso file of the same
+//! stem): the YAML documents the table came with, then locus's document with
+//! the Picasso keys `Frames`, `Width`, `Height`, `Pixelsize` (when the camera
+//! pixel size is known), the exact field of view `Width nm` / `Height nm` and
+//! the `Operations` so far. Reading restores them; without the file, the field
+//! of view and frame count come from the data. The CSV itself stays plain
+//! ThunderSTORM.
 
+use super::picasso::{parse_yaml, yaml_documents_text};
 use super::{temp_path, Column, ColumnData, LoadReport, Locs, Metadata};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 use std::io::Write;
 use std::path::Path;
+
+/// The metadata file written beside a CSV table: `t.csv` → `t.csv.yaml`.
+pub fn sidecar_path(path: &Path) -> std::path::PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(".yaml");
+    std::path::PathBuf::from(s)
+}
+
+/// The metadata of the sidecar beside `path` (if there is one): pixel size
+/// (`pixel_nm` overrides it), field of view, frames, history and documents.
+fn read_sidecar(path: &Path, pixel_nm: Option<f64>) -> Result<Metadata> {
+    let side = sidecar_path(path);
+    let text = match std::fs::read_to_string(&side) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Metadata {
+                pixel_nm,
+                ..Default::default()
+            })
+        }
+        Err(e) => return Err(Error::io(&side, e)),
+    };
+    let info = parse_yaml(&text, &side)?;
+    let p = match pixel_nm.or(info.pixel_nm) {
+        Some(p) if !(p.is_finite() && p > 0.0) => {
+            return Err(Error::format(
+                &side,
+                format!("Pixelsize must be positive, got {p}"),
+            ))
+        }
+        p => p,
+    };
+    let fov = |nm: Option<f64>, px: Option<f64>| -> f64 {
+        let v = nm.or_else(|| Some(px? * p?)).unwrap_or(0.0);
+        if v.is_finite() && v > 0.0 {
+            v
+        } else {
+            0.0
+        }
+    };
+    Ok(Metadata {
+        pixel_nm: p,
+        width_nm: fov(info.width_nm, info.width_px),
+        height_nm: fov(info.height_nm, info.height_px),
+        n_frames: info.frames.map_or(0, |f| f.max(0.0).min(u32::MAX as f64) as u32),
+        source: None,
+        history: info.operations,
+        yaml_documents: info.documents,
+    })
+}
 
 /// Split `"name [unit]"` into name and unit.
 pub fn split_header(h: &str) -> (String, Option<String>) {
@@ -520,10 +581,7 @@ pub(crate) fn read(path: &Path, pixel_nm: Option<f64>) -> Result<(Locs, LoadRepo
     for c in cols.iter_mut() {
         c.truncate(dst);
     }
-    let meta = Metadata {
-        pixel_nm,
-        ..Default::default()
-    };
+    let meta = read_sidecar(path, pixel_nm)?;
     let mut locs = Locs::new(frame, x, y, meta)?;
     locs.extra = extra
         .into_iter()
@@ -624,8 +682,12 @@ pub(crate) fn write(locs: &Locs, path: &Path) -> Result<()> {
             s
         })
         .collect();
+    let side = sidecar_path(path);
+    let side_text = yaml_documents_text(locs, locs.meta.pixel_nm, true)?;
     let tmp = temp_path(path);
+    let side_tmp = temp_path(&side);
     let result = (|| -> Result<()> {
+        std::fs::write(&side_tmp, side_text).map_err(|e| Error::io(&side_tmp, e))?;
         let f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
         let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
         w.write_all(head.as_bytes()).map_err(|e| Error::io(&tmp, e))?;
@@ -634,10 +696,12 @@ pub(crate) fn write(locs: &Locs, path: &Path) -> Result<()> {
         }
         w.flush().map_err(|e| Error::io(&tmp, e))?;
         drop(w);
-        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+        std::fs::rename(&side_tmp, &side).map_err(|e| Error::io(&side, e))
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
+        let _ = std::fs::remove_file(&side_tmp);
     }
     result
 }
@@ -880,6 +944,94 @@ mod tests {
         let (b, _) = Locs::load(&p, None, None).unwrap();
         assert!(b.is_empty());
         assert_eq!(b.columns(), l.columns());
+    }
+
+    #[test]
+    fn metadata_survives_csv_round_trip() {
+        // Issue: 4160 × 4160 nm, 5000 frames, 130 nm pixels came back as the
+        // data's extent, 4980 frames and no pixel size.
+        let dir = tempfile::tempdir().unwrap();
+        let src = crate::testdata::path("picasso/raw_movie_locs.hdf5");
+        let (a, _) = Locs::load(&src, None, None).unwrap();
+        let a = a.select(&[("photons".into(), 0.0, 1e9)]).unwrap();
+        let p = dir.path().join("t.csv");
+        a.save(&p).unwrap();
+        let side = sidecar_path(&p);
+        assert_eq!(side, dir.path().join("t.csv.yaml"));
+        // The CSV itself is plain ThunderSTORM: header, then numbers.
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(
+            text.starts_with("\"frame\",\"x [nm]\",\"y [nm]\",\"photons\",\"sx [nm]\""),
+            "{text:.80}"
+        );
+        assert!(text.lines().nth(1).unwrap().starts_with("3,"), "{text:.200}");
+        let (b, _) = Locs::load(&p, None, None).unwrap();
+        assert_eq!(b.pixel_nm(), Some(130.0));
+        assert_eq!(
+            (b.width_nm(), b.height_nm(), b.n_frames()),
+            (4160.0, 4160.0, 5000)
+        );
+        assert_eq!(b.len(), a.len());
+        assert_eq!(b.x(), a.x());
+        // History: what the table had, then this load.
+        assert_eq!(&b.meta.history[..a.meta.history.len()], &a.meta.history[..]);
+        assert!(
+            b.meta.history.last().unwrap().starts_with("load(")
+                && b.meta.history.len() == a.meta.history.len() + 1
+        );
+        // The Picasso documents ride along: saving as HDF5 again keeps them.
+        assert_eq!(&b.meta.yaml_documents[..2], &a.meta.yaml_documents[..]);
+        let h = dir.path().join("back.hdf5");
+        b.save(&h).unwrap();
+        let (c, _) = Locs::load(&h, None, None).unwrap();
+        assert_eq!(
+            (c.width_nm(), c.height_nm(), c.n_frames(), c.pixel_nm()),
+            (4160.0, 4160.0, 5000, Some(130.0))
+        );
+        // The option overrides the sidecar's pixel size; the field of view is kept in nm.
+        let (d, _) = Locs::load(&p, Some(100.0), None).unwrap();
+        assert_eq!((d.pixel_nm(), d.width_nm()), (Some(100.0), 4160.0));
+        // Without the sidecar: as before, from the data.
+        std::fs::remove_file(&side).unwrap();
+        let (e, _) = Locs::load(&p, None, None).unwrap();
+        assert_eq!((e.pixel_nm(), e.n_frames()), (None, 4980));
+        assert!(e.width_nm() < 4160.0);
+    }
+
+    #[test]
+    fn sidecar_without_pixel_size_and_bad_sidecars() {
+        let dir = tempfile::tempdir().unwrap();
+        let meta = Metadata {
+            width_nm: 1234.5,
+            height_nm: 777.25,
+            n_frames: 40,
+            history: vec!["made".into()],
+            ..Default::default()
+        };
+        let l = Locs::new(vec![0, 3], vec![1.0, 2.0], vec![3.0, 4.0], meta).unwrap();
+        let p = dir.path().join("n.csv");
+        l.save(&p).unwrap();
+        let yaml = std::fs::read_to_string(sidecar_path(&p)).unwrap();
+        assert!(
+            !yaml.contains("Pixelsize") && yaml.contains("Width nm: 1234.5"),
+            "{yaml}"
+        );
+        let (b, _) = Locs::load(&p, None, None).unwrap();
+        assert_eq!(
+            (b.pixel_nm(), b.width_nm(), b.height_nm(), b.n_frames()),
+            (None, 1234.5, 777.25, 40)
+        );
+        assert_eq!(b.meta.history[0], "made");
+        // A broken sidecar is an error naming it; a bad pixel size too.
+        std::fs::write(sidecar_path(&p), "a: [1, 2\n").unwrap();
+        let e = Locs::load(&p, None, None).unwrap_err().to_string();
+        assert!(e.contains("n.csv.yaml"), "{e}");
+        std::fs::write(sidecar_path(&p), "Pixelsize: -3\n").unwrap();
+        let e = Locs::load(&p, None, None).unwrap_err().to_string();
+        assert!(e.contains("n.csv.yaml") && e.contains("Pixelsize"), "{e}");
+        // Frames from the sidecar never hide later frames in the data.
+        std::fs::write(sidecar_path(&p), "Frames: 2\n").unwrap();
+        assert_eq!(Locs::load(&p, None, None).unwrap().0.n_frames(), 4);
     }
 
     #[test]
