@@ -195,19 +195,27 @@ fn prediction_matches_the_fast_path() {
 
 /// Textbook Adam in f64 on Σ (θ − c)², the reference for both update paths.
 fn textbook(cfg: AdamConfig, c: &[f64], steps: i32) -> Vec<f64> {
-    let n = c.len();
-    let (mut th, mut m, mut v) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+    let mut state = vec![(0.0f64, 0.0f64, 0.0f64); c.len()]; // (θ, m, v)
     for t in 1..=steps {
-        for i in 0..n {
-            let g = 2.0 * (th[i] - c[i]);
-            m[i] = cfg.beta1 * m[i] + (1.0 - cfg.beta1) * g;
-            v[i] = cfg.beta2 * v[i] + (1.0 - cfg.beta2) * g * g;
-            let mh = m[i] / (1.0 - cfg.beta1.powi(t));
-            let vh = v[i] / (1.0 - cfg.beta2.powi(t));
-            th[i] -= cfg.lr * mh / (vh.sqrt() + cfg.eps);
+        for ((th, m, v), &ci) in state.iter_mut().zip(c) {
+            let g = 2.0 * (*th - ci);
+            *m = cfg.beta1 * *m + (1.0 - cfg.beta1) * g;
+            *v = cfg.beta2 * *v + (1.0 - cfg.beta2) * g * g;
+            let mh = *m / (1.0 - cfg.beta1.powi(t));
+            let vh = *v / (1.0 - cfg.beta2.powi(t));
+            *th -= cfg.lr * mh / (vh.sqrt() + cfg.eps);
         }
     }
-    th
+    state.into_iter().map(|s| s.0).collect()
+}
+
+/// θ equals the textbook sequence after `steps` steps.
+fn assert_textbook(theta: &Var, cfg: AdamConfig, c: &[f64], steps: i32) {
+    let want = textbook(cfg, c, steps);
+    let got = theta.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert!((*g as f64 - w).abs() < 1e-5, "step {steps}, {i}: {g} vs {w}");
+    }
 }
 
 fn adam_run(theta: &Var, adam: &mut Adam, c: &Tensor, steps: usize) {
@@ -236,16 +244,7 @@ fn adam_tensor_path_matches_textbook_and_resumes_across_paths() {
     // The tensor path (the optimiser is created inside the scope).
     let mut dev = with_device_paths(|| Adam::new(&vars, cfg).unwrap());
     adam_run(&theta, &mut dev, &target, 10);
-    let want = textbook(cfg, &c, 10);
-    let got = theta.flatten_all().unwrap().to_vec1::<f32>().unwrap();
-    for i in 0..c.len() {
-        assert!(
-            (got[i] as f64 - want[i]).abs() < 1e-5,
-            "{i}: {} vs {}",
-            got[i],
-            want[i]
-        );
-    }
+    assert_textbook(&theta, cfg, &c, 10);
     // Its state (a GPU training checkpoint) resumes on the fused CPU path and
     // the other way round, continuing the textbook sequence.
     let dir = tempfile::tempdir().unwrap();
@@ -256,28 +255,10 @@ fn adam_tensor_path_matches_textbook_and_resumes_across_paths() {
     assert_eq!(fused.step_count(), 10);
     assert_eq!(adam_state(&fused), adam_state(&dev));
     adam_run(&theta, &mut fused, &target, 5);
-    let want = textbook(cfg, &c, 15);
-    let got = theta.flatten_all().unwrap().to_vec1::<f32>().unwrap();
-    for i in 0..c.len() {
-        assert!(
-            (got[i] as f64 - want[i]).abs() < 1e-5,
-            "{i}: {} vs {}",
-            got[i],
-            want[i]
-        );
-    }
+    assert_textbook(&theta, cfg, &c, 15);
     fused.save(&p).unwrap();
     let mut back = with_device_paths(|| Adam::new(&vars, cfg).unwrap());
     back.load(&p).unwrap();
     adam_run(&theta, &mut back, &target, 5);
-    let want = textbook(cfg, &c, 20);
-    let got = theta.flatten_all().unwrap().to_vec1::<f32>().unwrap();
-    for i in 0..c.len() {
-        assert!(
-            (got[i] as f64 - want[i]).abs() < 1e-5,
-            "{i}: {} vs {}",
-            got[i],
-            want[i]
-        );
-    }
+    assert_textbook(&theta, cfg, &c, 20);
 }
