@@ -63,7 +63,8 @@ impl Error {
 
 impl From<candle_core::Error> for Error {
     fn from(e: candle_core::Error) -> Self {
-        Error::Nn(e.to_string())
+        // Without the backtrace candle attaches when RUST_BACKTRACE is set.
+        Error::Nn(crate::nn::device::plain_message(&e))
     }
 }
 

@@ -8,7 +8,9 @@
 //! On the CPU the update is one fused, in-place pass over θ, g, m and v (a
 //! candle `InplaceOp2` on θ with m and v held as plain vectors): no
 //! temporaries, where `candle_nn::AdamW` allocates about a dozen tensors per
-//! parameter and step. On other devices the same formula runs as tensor ops.
+//! parameter and step. On other devices the same formula runs as tensor ops
+//! (chosen when the optimiser is created; [`crate::nn::ops::with_device_paths`]
+//! selects them on the CPU, for tests).
 //! The moments and the step count are saved with checkpoints for resuming.
 
 use crate::error::{Error, Result};
@@ -141,7 +143,7 @@ impl Adam {
             if v.dtype() != DType::F32 {
                 return Err(Error::Nn("Adam supports f32 parameters only".into()));
             }
-            moments.push(if v.device().is_cpu() {
+            moments.push(if crate::nn::ops::fast_cpu(v.device()) {
                 Moments::Cpu {
                     m: vec![0.0; v.elem_count()],
                     v: vec![0.0; v.elem_count()],

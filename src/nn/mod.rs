@@ -21,11 +21,15 @@
 //! spinning burnt about half the CPU time of a training step (measured on 2
 //! loaded cores: 410–500 ms of CPU per step with the default, 210 ms with
 //! `CANDLE_NUM_THREADS=1`, and a shorter step).
+//! * [`device`]: device names (`cpu`, `cuda:N`) and opening them.
 
 pub mod adam;
 pub mod checkpoint;
 pub mod data;
 pub mod history;
+pub mod device;
+#[cfg(test)]
+mod device_paths;
 pub mod loss;
 pub mod ops;
 pub mod predict;
@@ -35,41 +39,21 @@ pub mod unet;
 
 pub use data::{make_patch, normalize, Pairs, PatchOptions};
 pub use history::{EpochReport, History, HistoryPlotOptions};
+pub use device::DeviceSpec;
 pub use loss::{AreaFrc, Loss, LossTerms, LossWeights};
 pub use predict::PredictOptions;
 pub use train::{train, TrainOptions};
 pub use unet::{UNet, UNetConfig, Upsample};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use candle_core::Device;
 
-/// The compute device for `"cpu"` or `"cuda"` (`"cuda:N"` for GPU N). CUDA
-/// needs a build with `--features cuda`.
+/// The compute device for `"cpu"`, `"cuda"` / `"gpu"` or `"cuda:N"` (GPU N):
+/// [`device::DeviceSpec`] parsed and [`device::open`]ed. CUDA needs a build
+/// with `--features cuda`; a CUDA device that cannot be opened is a one-line
+/// error on `device`.
 pub fn device(name: &str) -> Result<Device> {
-    let name = name.trim().to_ascii_lowercase();
-    if name == "cpu" {
-        return Ok(Device::Cpu);
-    }
-    let ordinal = match name.as_str() {
-        "cuda" | "gpu" => Some(0),
-        s => s.strip_prefix("cuda:").and_then(|n| n.parse::<usize>().ok()),
-    };
-    match ordinal {
-        Some(i) => {
-            if cfg!(feature = "cuda") {
-                Ok(Device::new_cuda(i)?)
-            } else {
-                Err(Error::arg(
-                    "device",
-                    "this locus was built without CUDA support; rebuild with `cargo build --release --features cuda`",
-                ))
-            }
-        }
-        None => Err(Error::arg(
-            "device",
-            format!("expected \"cpu\", \"cuda\" or \"cuda:N\", got {name:?}"),
-        )),
-    }
+    device::device(name)
 }
 
 #[cfg(test)]
@@ -90,8 +74,8 @@ pub(crate) mod tests_util {
     #[test]
     fn device_selection() {
         assert!(super::device("cpu").is_ok());
-        let e = super::device("cuda").unwrap_err().to_string();
         if !cfg!(feature = "cuda") {
+            let e = super::device("cuda").unwrap_err().to_string();
             assert!(e.contains("--features cuda"), "{e}");
         }
         assert!(super::device("tpu").is_err());

@@ -34,10 +34,38 @@
 //! path at the cost of the paper's transposed convolution.
 //!
 //! On a non-CPU device [`conv2d`] and [`conv_transpose2d`] fall back to
-//! candle's own convolution kernels.
+//! candle's own convolution kernels. [`with_device_paths`] makes the CPU take
+//! the same fallbacks (here, in [`crate::nn::unet`] and [`crate::nn::adam`]),
+//! so that tests check the code the CUDA device runs against the fast CPU path.
 
 use candle_core::{backend::BackendStorage, CpuStorage, CustomOp1, DType, Layout, Shape, Tensor, WithDType};
 use rayon::prelude::*;
+
+thread_local! {
+    static DEVICE_PATHS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f` with the CPU fast paths of the U-Net (the custom ops of this file,
+/// the fused BatchNorm of [`crate::nn::unet`], the fused Adam update of
+/// [`crate::nn::adam`]) replaced, on this thread, by the generic candle-op
+/// paths every other device (CUDA) takes. For cross-checks of those paths on a
+/// machine without a GPU; results agree with the fast paths to rounding.
+pub fn with_device_paths<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            DEVICE_PATHS.with(|c| c.set(self.0));
+        }
+    }
+    let _reset = Reset(DEVICE_PATHS.with(|c| c.replace(true)));
+    f()
+}
+
+/// Whether tensors on `device` take the CPU fast paths: on the CPU, unless
+/// inside [`with_device_paths`].
+pub fn fast_cpu(device: &candle_core::Device) -> bool {
+    device.is_cpu() && !DEVICE_PATHS.with(|c| c.get())
+}
 
 /// Geometry of a 2-D convolution window: kernel `kh × kw`, the same stride and
 /// zero padding on both axes, input `h × w`, output `ho × wo`.
@@ -673,7 +701,7 @@ fn data<T: WithDType>(t: &Tensor) -> candle_core::Result<Vec<T>> {
 /// axes, no bias. On the CPU one graph node: im2col + one GEMM per image
 /// forward; im2col + two GEMMs + col2im backward. Elsewhere candle's `conv2d`.
 pub fn conv2d(x: &Tensor, weight: &Tensor, stride: usize, pad: usize) -> candle_core::Result<Tensor> {
-    if !x.device().is_cpu() {
+    if !fast_cpu(x.device()) {
         return x.conv2d(weight, pad, stride, 1, 1);
     }
     let (_, c, h, w) = x.dims4()?;
@@ -706,7 +734,7 @@ pub fn conv_transpose2d(
     stride: usize,
     pad: usize,
 ) -> candle_core::Result<Tensor> {
-    if !x.device().is_cpu() {
+    if !fast_cpu(x.device()) {
         return x.conv_transpose2d(weight, pad, 0, stride, 1);
     }
     let (_, cin, h, w) = x.dims4()?;
@@ -1021,7 +1049,7 @@ impl CustomOp1 for Leaky {
 
 /// LeakyReLU (slope 0: ReLU) as one fused op on the CPU; candle ops elsewhere.
 pub fn leaky_relu(x: &Tensor, slope: f64) -> candle_core::Result<Tensor> {
-    if !x.device().is_cpu() || x.dtype() != DType::F32 {
+    if !fast_cpu(x.device()) || x.dtype() != DType::F32 {
         return if slope == 0.0 {
             x.relu()
         } else {

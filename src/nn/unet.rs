@@ -603,7 +603,7 @@ impl UNet {
         self.check_input(x.dims())?;
         let x = x.to_dtype(DType::F32)?;
         let slope = self.config.leaky;
-        let fused = x.device().is_cpu() && !self.stock_ops;
+        let fused = ops::fast_cpu(x.device()) && !self.stock_ops;
         let mut skips = Vec::with_capacity(self.down.len());
         let mut h = x;
         for blk in &self.down {
