@@ -8,8 +8,6 @@
 //! U-Net). [`script`] registers them with the Rhai engine; the binary's REPL
 //! and command line sit on top.
 
-#[cfg(test)]
-pub(crate) mod testdata;
 pub mod density;
 pub mod error;
 pub mod frc;
@@ -22,5 +20,7 @@ pub mod nn;
 pub mod plot;
 pub mod progress;
 pub mod script;
+#[cfg(test)]
+pub(crate) mod testdata;
 
 pub use error::{Error, Result};

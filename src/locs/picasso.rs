@@ -678,8 +678,8 @@ pub(crate) fn yaml_text(locs: &Locs, p: f64) -> Result<String> {
 
 #[cfg(test)]
 mod tests {
-    use crate::testdata::path as shared;
     use super::*;
+    use crate::testdata::path as shared;
 
     fn load(rel: &str) -> Locs {
         Locs::load(shared(rel), None, None).unwrap().0

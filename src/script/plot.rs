@@ -46,7 +46,7 @@ fn heatmap_options(o: &Opts) -> RResult<HeatmapOptions> {
         colorbar: o.bool("colorbar", d.colorbar)?,
         colorbar_label: o.opt_string("colorbar_label")?,
         size_px: o.int("size_px", d.size_px as i64)?.clamp(64, 8000) as u32,
-        max_raster_px: d.max_raster_px,
+        ..d
     })
 }
 
@@ -153,6 +153,7 @@ pub fn register(api: &mut Api) {
             title: o.opt_string("title")?,
             show_threshold: show,
             size: size(&o, (820, 560))?,
+            ..Default::default()
         };
         guard("plot_frc", || {
             crate::script::sandbox::check_write(path)?;
@@ -219,6 +220,7 @@ pub fn register(api: &mut Api) {
                 },
                 markers: o.bool("markers", d.markers)?,
                 size: size(&o, d.size)?,
+                ..d
             };
             guard("plot_lines", || {
                 crate::script::sandbox::check_write(p.as_str())?;
@@ -258,6 +260,7 @@ pub fn register(api: &mut Api) {
                 ylabel: o.string("ylabel", "")?,
                 xlabel: o.string("xlabel", "")?,
                 size: size(&o, (820, 560))?,
+                ..Default::default()
             };
             guard("plot_bars", || {
                 crate::script::sandbox::check_write(p.as_str())?;
@@ -299,7 +302,7 @@ pub fn register(api: &mut Api) {
                 colorbar: o.bool("colorbar", d.colorbar)?,
                 title: o.opt_string("title")?,
                 size_px: o.int("size_px", d.size_px as i64)?.clamp(32, 4000) as u32,
-                max_raster_px: d.max_raster_px,
+                ..d
             };
             guard("plot_panel", || {
                 crate::script::sandbox::check_write(p.as_str())?;
