@@ -411,8 +411,8 @@ mod tests {
             .collect();
         let mut sorted = vals.clone();
         sorted.sort_by(|a, b| a.total_cmp(b));
-        for p in [0.1, 1.0, 25.0, 50.0, 99.5, 100.0] {
-            let rank = ((p / 100.0 * 1001.0) as f64).ceil() as usize;
+        for p in [0.1f64, 1.0, 25.0, 50.0, 99.5, 100.0] {
+            let rank = (p / 100.0 * 1001.0).ceil() as usize;
             let want = sorted[rank.clamp(1, 1001) - 1] as f64;
             assert_eq!(percentile_of(&mut vals.clone(), p), Some(want), "p = {p}");
         }

@@ -297,9 +297,10 @@ impl FrcFigure<'_> {
                     out.extend(clipped_lines(&drop, plot, hue, 2, Dash::Dotted));
                     let at = axes.map((fc, t));
                     if plot.contains(at) {
+                        // later markers smaller, so coinciding crossings stay visible
                         out.push(Prim::Dot {
                             at,
-                            r: 6,
+                            r: 7u32.saturating_sub(2 * i as u32).max(3),
                             color: hue,
                             outline: true,
                         });

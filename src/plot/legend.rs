@@ -286,7 +286,15 @@ pub(crate) struct Entry {
 const LEGEND_FONT: f64 = 15.0;
 const ROW_H: f64 = 21.0;
 const PAD: f64 = 9.0;
-const SWATCH_W: f64 = 26.0;
+/// Width of the swatch column: long enough for a dashed sample with a
+/// marker to read as dashed; shorter when every swatch is a filled square.
+fn swatch_w(entries: &[Entry]) -> f64 {
+    if entries.iter().any(|e| matches!(e.swatch, Swatch::Line { .. })) {
+        40.0
+    } else {
+        20.0
+    }
+}
 
 fn text_style() -> TextStyle<'static> {
     TextStyle::from((FONT, LEGEND_FONT).into_font())
@@ -305,7 +313,7 @@ pub(crate) fn legend_size<DB: DrawingBackend>(
         text_w = text_w.max(root.estimate_text_size(&e.label, &style)?.0);
     }
     Ok((
-        PAD + SWATCH_W + 8.0 + text_w as f64 + PAD,
+        PAD + swatch_w(entries) + 8.0 + text_w as f64 + PAD,
         2.0 * PAD + ROW_H * entries.len() as f64 - 4.0,
     ))
 }
@@ -321,6 +329,7 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
     root.draw(&Rectangle::new([a, b], WHITE.filled()))?;
     root.draw(&Rectangle::new([a, b], RGBColor(170, 170, 170).stroke_width(1)))?;
     let style = text_style();
+    let sw = swatch_w(entries);
     for (i, e) in entries.iter().enumerate() {
         let yc = at.y0 + PAD + ROW_H * i as f64 + (ROW_H - 4.0) / 2.0;
         let x0 = at.x0 + PAD;
@@ -334,32 +343,25 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
             } => {
                 if *band {
                     root.draw(&Rectangle::new(
-                        [ipt((x0, yc - 6.0)), ipt((x0 + SWATCH_W, yc + 6.0))],
+                        [ipt((x0, yc - 6.0)), ipt((x0 + sw, yc + 6.0))],
                         color.mix(0.22).filled(),
                     ))?;
                 }
-                draw_line(
-                    root,
-                    sink,
-                    &[(x0, yc), (x0 + SWATCH_W, yc)],
-                    *color,
-                    *width,
-                    *dash,
-                )?;
+                draw_line(root, sink, &[(x0, yc), (x0 + sw, yc)], *color, *width, *dash)?;
                 if *dot {
-                    root.draw(&Circle::new(ipt((x0 + SWATCH_W / 2.0, yc)), 3, color.filled()))?;
+                    root.draw(&Circle::new(ipt((x0 + sw / 2.0, yc)), 3, color.filled()))?;
                 }
             }
             Swatch::Fill(color) => {
                 root.draw(&Rectangle::new(
-                    [ipt((x0 + 6.0, yc - 6.0)), ipt((x0 + 20.0, yc + 6.0))],
+                    [ipt((x0 + 3.0, yc - 6.0)), ipt((x0 + 17.0, yc + 6.0))],
                     color.filled(),
                 ))?;
             }
         }
         root.draw(&Text::new(
             e.label.clone(),
-            ipt((x0 + SWATCH_W + 8.0, yc)),
+            ipt((x0 + sw + 8.0, yc)),
             style.clone(),
         ))?;
     }

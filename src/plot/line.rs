@@ -5,8 +5,10 @@
 //! `yerr` drawn as a shaded band (default) or as error bars. Axes can be
 //! logarithmic and limited (`xlim`, `ylim`: data outside is clipped);
 //! non-finite points are skipped, and on a log axis so are points ≤ 0 (a
-//! series left with no point is an error). The legend goes where it covers no
-//! data (see `legend.rs`).
+//! series left with no point is an error). A series identical to an earlier
+//! one (e.g. the total loss when it has a single term) is drawn once, with
+//! the labels joined by " = ", instead of hiding the earlier line. The legend
+//! goes where it covers no data (see `legend.rs`).
 
 use std::path::Path;
 
@@ -183,6 +185,26 @@ pub fn line_plot(series: &[Series], path: impl AsRef<Path>, opts: &LinePlotOptio
                 .unwrap_or(if s.dashed { Dash::Dashed } else { Dash::Solid }),
         });
     }
+    // A series drawn exactly over an earlier one (same points, dash and
+    // error style) would hide it: draw it once, labelled "a = b".
+    let mut merged: Vec<Clean> = Vec::with_capacity(clean.len());
+    for c in clean {
+        match merged
+            .iter_mut()
+            .find(|m| m.pts == c.pts && m.dash == c.dash && m.has_err == c.has_err)
+        {
+            Some(m) if !c.label.is_empty() => {
+                m.label = if m.label.is_empty() {
+                    c.label
+                } else {
+                    format!("{} = {}", m.label, c.label)
+                };
+            }
+            Some(_) => {}
+            None => merged.push(c),
+        }
+    }
+    let clean = merged;
     let x = match xlim {
         Some(l) => l,
         None => {

@@ -464,3 +464,44 @@ fn bar_and_frc_colours() {
         "dashed 1/7"
     );
 }
+
+#[test]
+fn identical_series_are_drawn_once_with_both_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let x: Vec<f64> = (1..=6).map(f64::from).collect();
+    let y: Vec<f64> = x.iter().map(|e| 1.0 / e).collect();
+    let s = |label: &str, dashed: bool| Series {
+        label: label.into(),
+        x: x.clone(),
+        y: y.clone(),
+        dashed,
+        ..Default::default()
+    };
+    let p = dir.path().join("same.svg");
+    line_plot(
+        &[
+            s("total (train)", false),
+            s("ms_ssim (train)", false),
+            s("total (validation)", true),
+        ],
+        &p,
+        &LinePlotOptions::default(),
+    )
+    .unwrap();
+    let svg = std::fs::read_to_string(&p).unwrap();
+    assert!(svg.contains(&txt("total (train) = ms_ssim (train)")));
+    // the dashed one differs in style: drawn on its own, in its own colour
+    // (colours follow the series index, merged or not)
+    assert!(svg.contains(&txt("total (validation)")));
+    let blue = polylines(&svg, &[hex(PALETTE[0])]);
+    assert_eq!(blue.len(), 2, "one line and its legend swatch");
+    assert!(
+        polylines(&svg, &[hex(PALETTE[1])]).is_empty(),
+        "the merged series draws nothing"
+    );
+    assert_eq!(
+        polylines(&svg, &[hex(PALETTE[2])]).len(),
+        2,
+        "the dashed series and its swatch"
+    );
+}

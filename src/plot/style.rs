@@ -324,7 +324,7 @@ pub(crate) fn clip_polygon(poly: &[(f64, f64)], r: &PixRect) -> Vec<(f64, f64)> 
 /// Cut a polyline into the "on" pieces of a dash `pattern` (pixel lengths,
 /// on/off alternating), continuing the pattern across vertices.
 pub(crate) fn dash_polyline(pts: &[(f64, f64)], pattern: &[f64]) -> Vec<Vec<(f64, f64)>> {
-    if pattern.is_empty() || pattern.iter().any(|v| !(*v > 0.0)) {
+    if pattern.is_empty() || pattern.iter().any(|v| v.is_nan() || *v <= 0.0) {
         return vec![pts.to_vec()];
     }
     let mut pieces = Vec::new();
