@@ -10,6 +10,7 @@
 
 pub mod density;
 pub mod error;
+pub mod fmt;
 pub mod frc;
 pub mod host;
 pub mod image;
