@@ -225,6 +225,60 @@ fn plots_write_files() {
 }
 
 #[test]
+fn plot_style_options_reach_the_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    eval::<()>(&format!(
+        "{SIM} let img = locs.render(#{{ pixel_nm: 20.0 }});
+         plot_lines([#{{ x: [1, 2, 3], y: [1.0, 4.0, 9.0], label: \"sq\", color: \"#123456\", dash: \"dotted\" }},
+                     #{{ x: [1, 2, 3], y: [2.0, 3.0, 4.0], label: \"lin\" }},
+                     #{{ x: [1, 2, 3], y: [3.0, 3.0, 3.0], label: \"flat\", dashed: true }}],
+                    \"{d}/l.svg\", #{{ colors: [\"C0\", \"black\"], dashes: [\"solid\", \"dashdot\"],
+                                        xlim: [1.0, 2.5], ylim: [0.0, 10.0], legend: \"upper left\", integer_x: false }});
+         plot_bars([\"a\", \"b\"], [#{{ label: \"x\", values: [1.0, 0.01], color: \"red\" }}], \"{d}/b.svg\",
+                   #{{ shared_y: false }});
+         plot_panel([img, img.gaussian(1.0)], [\"a\", \"b\"], \"{d}/p.svg\",
+                    #{{ colorbar: true, colorbar_label: \"counts\", shared_scale: true, vmax_percentile: 99.5 }});
+         plot_frc([locs.frc()], \"{d}/f.svg\", #{{ colors: [\"#aa00aa\"], legend: \"outside\" }});
+         img.plot(\"{d}/h.svg\", #{{ vmax_percentile: 99.0 }});
+         img.show(#{{ vmin: 0.0, vmax: 3.0, colormap: \"gray\" }});
+         img.show(#{{ percentile: 99.0 }});"
+    ));
+    let read = |f: &str| std::fs::read_to_string(dir.path().join(f)).unwrap();
+    let l = read("l.svg");
+    // the series' own colour and dash win over the options' lists
+    assert!(l.contains("stroke=\"#123456\" stroke-dasharray=\"2 4\""), "own colour and dash");
+    assert!(l.contains("stroke=\"#000000\" stroke-dasharray=\"10 4 2 4\""), "listed colour and dash");
+    // the third series: default colour (C2), dashed by its flag
+    assert!(l.contains("stroke=\"#2CA02C\" stroke-dasharray=\"10 6\""), "default colour, `dashed`");
+    assert!(l.contains(">\n1.5\n</text>"), "integer_x: false allows half ticks");
+    let b = read("b.svg");
+    assert_eq!(b.matches("fill=\"#D62728\"").count(), 3, "two bars on their own axes and the swatch");
+    let p = read("p.svg");
+    assert_eq!(p.matches(">\ncounts\n</text>").count(), 1, "one shared colour bar, labelled");
+    assert!(read("f.svg").contains("stroke=\"#AA00AA\""));
+}
+
+#[test]
+fn plot_style_option_errors_name_the_option() {
+    let pre = "let img = zeros(8, 8, 10.0);";
+    for (code, want) in [
+        ("plot_lines([#{ y: [1.0, 2.0] }], \"/tmp/x.svg\", #{ colors: [\"chartreuse\"] })", "colors"),
+        ("plot_lines([#{ y: [1.0, 2.0], dash: \"wavy\" }], \"/tmp/x.svg\")", "dash"),
+        ("plot_lines([#{ y: [1.0, 2.0] }], \"/tmp/x.svg\", #{ xlim: [1.0] })", "xlim"),
+        ("plot_lines([#{ y: [1.0, 2.0] }], \"/tmp/x.svg\", #{ xlim: [3.0, 1.0] })", "xlim"),
+        ("plot_lines([#{ y: [1.0, 2.0] }], \"/tmp/x.svg\", #{ legend: \"middle\" })", "legend"),
+        ("plot_lines([#{ y: [1.0, 2.0] }], \"/tmp/x.svg\", #{ integer_x: \"yes\" })", "integer_x"),
+        ("plot_bars([\"a\"], [#{ values: [1.0], color: \"#12\" }], \"/tmp/x.svg\")", "color"),
+        ("img.show(#{ percentile: 120.0 })", "percentile"),
+        ("img.show(#{ percentile: 0.0 })", "percentile"),
+    ] {
+        let e = err(&format!("{pre} {code}"));
+        assert!(e.contains(want), "{code}: {e}");
+    }
+}
+
+#[test]
 fn unet_trains_predicts_and_round_trips() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().display();

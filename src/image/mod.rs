@@ -15,6 +15,7 @@ pub mod show;
 
 pub use colormap::Colormap;
 pub use io::{load_image, PngDepth};
+pub use show::ShowOptions;
 
 /// A 2-D image: `data[[row, col]]`, pixel size in nm, origin (x0, y0) in nm.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,6 +6,11 @@
 //! terminal supports them, coloured half-blocks "▀" otherwise). When standard
 //! output is not a terminal it prints a one-line description instead, so
 //! scripts run in pipelines or CI never fail on it.
+//!
+//! The default contrast ([`Image::auto_range`]) puts the top of the colour
+//! range at the 99.5th percentile of the values above the minimum, so a
+//! sparse render (mostly empty pixels and a few bright spots) shows its
+//! structure instead of a black field with a few white dots.
 
 use std::io::IsTerminal;
 
@@ -13,7 +18,77 @@ use super::{Colormap, Image};
 use crate::error::{Error, Result};
 use crate::image::colormap::level_of;
 
+/// Options of [`Image::show_with`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShowOptions {
+    /// Colour map (default `hot`).
+    pub colormap: Colormap,
+    /// Bottom of the colour range (default: the minimum).
+    pub vmin: Option<f64>,
+    /// Top of the colour range (default: the `percentile`-th percentile of
+    /// the values above the minimum, see [`Image::auto_range`]).
+    pub vmax: Option<f64>,
+    /// Percentile (0 < p ≤ 100) for the default `vmax` (default 99.5; 100 = the maximum).
+    pub percentile: f64,
+}
+
+impl Default for ShowOptions {
+    fn default() -> Self {
+        ShowOptions {
+            colormap: Colormap::Hot,
+            vmin: None,
+            vmax: None,
+            percentile: DEFAULT_PERCENTILE,
+        }
+    }
+}
+
+/// The default percentile for the top of the display range.
+pub const DEFAULT_PERCENTILE: f64 = 99.5;
+
+/// The `p`-th percentile (nearest rank: the value at rank ⌈p/100·n⌉ of the
+/// sorted values) of `values`, which it reorders; none when empty.
+pub fn percentile_of(values: &mut [f32], p: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let n = values.len();
+    let rank = ((p / 100.0 * n as f64).ceil() as usize).clamp(1, n);
+    let (_, v, _) = values.select_nth_unstable_by(rank - 1, |a, b| a.total_cmp(b));
+    Some(*v as f64)
+}
+
 impl Image {
+    /// A display range for images of any sparsity: `vmin` where given, else
+    /// the finite minimum; `vmax` where given, else the `percentile`-th
+    /// percentile ([`percentile_of`]) of the finite values above the bottom of
+    /// the range (so empty background does not count), else the maximum.
+    /// `percentile` ≥ 100 gives the maximum. Error when the percentile is not
+    /// in (0, 100].
+    pub fn auto_range(&self, vmin: Option<f64>, vmax: Option<f64>, percentile: f64) -> Result<(f64, f64)> {
+        if !(percentile > 0.0 && percentile <= 100.0) {
+            return Err(Error::arg(
+                "percentile",
+                format!("must be in (0, 100], got {percentile}"),
+            ));
+        }
+        let (lo, max) = self.display_range(vmin, None);
+        if let Some(v) = vmax {
+            return Ok((lo, v));
+        }
+        if percentile >= 100.0 {
+            return Ok((lo, max));
+        }
+        let mut above: Vec<f32> = self
+            .data
+            .iter()
+            .copied()
+            .filter(|v| v.is_finite() && (*v as f64) > lo)
+            .collect();
+        let hi = percentile_of(&mut above, percentile).unwrap_or(max);
+        Ok((lo, hi.max(lo)))
+    }
+
     /// The display range: (`vmin`, `vmax`) where given, else the finite
     /// minimum and maximum of the image; (0, 1) for an image with no finite value.
     pub fn display_range(&self, vmin: Option<f64>, vmax: Option<f64>) -> (f64, f64) {
@@ -83,13 +158,27 @@ impl Image {
     /// block-averaging the image down). Uses 24-bit ANSI colours; one line per
     /// two rows, each ending with a colour reset.
     pub fn to_halfblocks(&self, cmap: Colormap, max_cols: usize) -> Result<String> {
+        self.to_halfblocks_with(
+            &ShowOptions {
+                colormap: cmap,
+                percentile: 100.0,
+                ..Default::default()
+            },
+            max_cols,
+        )
+    }
+
+    /// [`Image::to_halfblocks`] with the colours of `opts` (range from
+    /// [`Image::auto_range`] on the block-averaged image).
+    pub fn to_halfblocks_with(&self, opts: &ShowOptions, max_cols: usize) -> Result<String> {
         let (w, h) = (self.width(), self.height());
         if w == 0 || h == 0 {
             return Ok(String::new());
         }
         let factor = w.div_ceil(max_cols.max(1)).max(1);
         let small = block_mean(self, factor);
-        let rgb = small.to_rgb(cmap, None, None)?;
+        let (vmin, vmax) = small.auto_range(opts.vmin, opts.vmax, opts.percentile)?;
+        let rgb = small.to_rgb(opts.colormap, Some(vmin), Some(vmax))?;
         let (sw, sh) = (small.width(), small.height());
         let px = |r: usize, c: usize| {
             let i = 3 * (r * sw + c);
@@ -111,10 +200,24 @@ impl Image {
         Ok(s)
     }
 
-    /// Draw the image in the terminal with colour map `cmap` (graphics protocol
-    /// where supported, half-blocks otherwise). When standard output is not a
-    /// terminal, prints one line describing the image instead.
+    /// Draw the image in the terminal with colour map `cmap` and the default
+    /// contrast; see [`Image::show_with`].
     pub fn show(&self, cmap: Colormap) -> Result<()> {
+        self.show_with(&ShowOptions {
+            colormap: cmap,
+            ..Default::default()
+        })
+    }
+
+    /// Draw the image in the terminal (graphics protocol where supported,
+    /// half-blocks otherwise), colours from `opts` (the range from
+    /// [`Image::auto_range`] on the block-averaged image that is shown). When
+    /// standard output is not a terminal, prints one line describing the
+    /// image instead.
+    pub fn show_with(&self, opts: &ShowOptions) -> Result<()> {
+        let cmap = opts.colormap;
+        // validate the options even when nothing is drawn
+        self.auto_range(opts.vmin, opts.vmax, opts.percentile)?;
         let (lo, hi) = self.display_range(None, None);
         let caption = format!(
             "{} × {} px, {} nm/px, values {} .. {}",
@@ -142,7 +245,8 @@ impl Image {
         let cells_w = max_cols.min(max_rows * 2.0 * w / h).max(1.0).floor() as u32;
         let factor = (self.width() / (4 * cells_w as usize).max(1)).max(1);
         let small = block_mean(self, factor);
-        let rgb = small.to_rgb(cmap, None, None)?;
+        let (vmin, vmax) = small.auto_range(opts.vmin, opts.vmax, opts.percentile)?;
+        let rgb = small.to_rgb(cmap, Some(vmin), Some(vmax))?;
         let drawn = image::RgbImage::from_raw(small.width() as u32, small.height() as u32, rgb)
             .map(image::DynamicImage::ImageRgb8)
             .and_then(|img| {
@@ -156,9 +260,13 @@ impl Image {
                 viuer::print(&img, &conf).ok()
             });
         if drawn.is_none() {
-            print!("{}", self.to_halfblocks(cmap, cells_w as usize)?);
+            print!("{}", self.to_halfblocks_with(opts, cells_w as usize)?);
         }
-        println!("{caption}");
+        println!(
+            "{caption}; colours {} .. {}",
+            crate::plot::fmt_num(vmin),
+            crate::plot::fmt_num(vmax)
+        );
         Ok(())
     }
 }
@@ -288,6 +396,72 @@ mod tests {
         );
         img.show(Colormap::Hot).unwrap();
         img.show(Colormap::Viridis).unwrap();
+    }
+
+    #[test]
+    fn percentile_matches_sorting() {
+        let mut state = 99u64;
+        let vals: Vec<f32> = (0..1001)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((state >> 40) % 1000) as f32 / 10.0
+            })
+            .collect();
+        let mut sorted = vals.clone();
+        sorted.sort_by(|a, b| a.total_cmp(b));
+        for p in [0.1f64, 1.0, 25.0, 50.0, 99.5, 100.0] {
+            let rank = (p / 100.0 * 1001.0).ceil() as usize;
+            let want = sorted[rank.clamp(1, 1001) - 1] as f64;
+            assert_eq!(percentile_of(&mut vals.clone(), p), Some(want), "p = {p}");
+        }
+        // hand-checked: nearest rank of 1..=10
+        let mut ten: Vec<f32> = (1..=10).rev().map(|v| v as f32).collect();
+        assert_eq!(percentile_of(&mut ten, 50.0), Some(5.0));
+        assert_eq!(percentile_of(&mut ten, 95.0), Some(10.0));
+        assert_eq!(percentile_of(&mut [], 50.0), None);
+    }
+
+    #[test]
+    fn auto_range_of_a_sparse_render() {
+        // 10 000 pixels: 9 800 empty, 199 ones and twos, one hot pixel of 500
+        let mut data = ndarray::Array2::<f32>::zeros((100, 100));
+        for k in 0..199 {
+            data[[k / 100 + 10, k % 100]] = if k % 2 == 0 { 1.0 } else { 2.0 };
+        }
+        data[[50, 50]] = 500.0;
+        let img = Image::new(data, 10.0);
+        // the 99.5th percentile of the 200 non-empty values: rank 199 → a 2
+        assert_eq!(img.auto_range(None, None, 99.5).unwrap(), (0.0, 2.0));
+        assert_eq!(img.auto_range(None, None, 100.0).unwrap(), (0.0, 500.0));
+        assert_eq!(img.auto_range(Some(-1.0), Some(7.0), 99.5).unwrap(), (-1.0, 7.0));
+        // with vmin = 1, only the twos and the hot pixel are above it: 100
+        // values, the 99.5th is rank 100 → 500
+        assert_eq!(img.auto_range(Some(1.0), None, 99.5).unwrap(), (1.0, 500.0));
+        let e = img.auto_range(None, None, 0.0).unwrap_err().to_string();
+        assert!(e.contains("percentile"), "{e}");
+        // an empty image: the (0, 1) fallback
+        let z = Image::new(ndarray::Array2::<f32>::zeros((3, 3)), 1.0);
+        assert_eq!(z.auto_range(None, None, 99.5).unwrap(), (0.0, 0.0));
+        // show validates its options even off a terminal
+        let bad = ShowOptions {
+            percentile: 120.0,
+            ..Default::default()
+        };
+        assert!(img.show_with(&bad).is_err());
+        img.show_with(&ShowOptions::default()).unwrap();
+        // the half-blocks use the range: the ones show mid-range colours, not black
+        let s = img
+            .to_halfblocks_with(
+                &ShowOptions {
+                    colormap: Colormap::Gray,
+                    ..Default::default()
+                },
+                100,
+            )
+            .unwrap();
+        assert!(s.contains("38;2;128;128;128m"), "a 1 of 0..2 is mid gray");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! to the frequency axis, and the legend reads "label — Resolution: X nm"
 //! (for the mean of repeats followed by "; k of n repeats crossed: …").
 //! Warnings about a curve (it rises back above the threshold; a repeat is
-//! an outlier) are printed as notes at the bottom of the plot.
+//! an outlier) are printed as notes below the plot, where they cover no data.
 //! The input is plain data ([`FrcSeries`]) so that this module does not
 //! depend on the FRC implementation.
 
@@ -15,9 +15,14 @@ use std::path::Path;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::Color as _;
 
-use super::{check_len, fmt_tick, lighten, nice_step, render, DrawResult, FigureDraw, RasterSink};
-use super::{dashed_swatch, FONT, PALETTE};
+use super::legend::{
+    draw_legend, draw_prims, legend_size, place_legend, titled, Axes, Entry, LegendPos, Prim, Swatch,
+};
+use super::line::{axis_ticks, clipped_lines, Frame, Ticks};
+use super::style::{Color, Dash};
+use super::{check_len, lighten, render, DrawResult, FigureDraw, RasterSink, PALETTE};
 use crate::error::{Error, Result};
 
 /// A threshold for the FRC resolution.
@@ -100,6 +105,11 @@ pub struct FrcPlotOptions {
     pub show_threshold: bool,
     /// Figure size in pixels (default 820 × 560).
     pub size: (u32, u32),
+    /// Colour of curve i is `colors[i]`; curves beyond the list take the
+    /// default cycle (tab10) by their index (default empty).
+    pub colors: Vec<Color>,
+    /// Where the legend goes (default [`LegendPos::Auto`]: a corner free of data, else outside right).
+    pub legend: LegendPos,
 }
 
 impl Default for FrcPlotOptions {
@@ -108,6 +118,8 @@ impl Default for FrcPlotOptions {
             title: None,
             show_threshold: true,
             size: (820, 560),
+            colors: Vec::new(),
+            legend: LegendPos::Auto,
         }
     }
 }
@@ -158,7 +170,21 @@ pub fn plot_frc(curves: &[FrcSeries], path: impl AsRef<Path>, opts: &FrcPlotOpti
         // The last ring is one step below Nyquist (q = N/2 − 1 of N/2).
         x_max = x_max.max(fl + (f1 - f0));
     }
-    let fig = FrcFigure { curves, opts, x_max };
+    let xt = axis_ticks((0.0, x_max), false, false, 8);
+    let yt = Ticks {
+        at: (0..7)
+            .map(|k| -0.2 + 0.2 * k as f64)
+            .map(|v| (v * 10.0).round() / 10.0)
+            .collect(),
+        step: 0.2,
+    };
+    let fig = FrcFigure {
+        curves,
+        opts,
+        x_max,
+        xt,
+        yt,
+    };
     render(path, opts.size, fig)
 }
 
@@ -166,6 +192,8 @@ struct FrcFigure<'a> {
     curves: &'a [FrcSeries],
     opts: &'a FrcPlotOptions,
     x_max: f64,
+    xt: Ticks,
+    yt: Ticks,
 }
 
 const Y_MIN: f64 = -0.2;
@@ -225,102 +253,131 @@ fn points(xs: &[f64], ys: &[f64]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-impl FigureDraw for FrcFigure<'_> {
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        _sink: &mut RasterSink,
-    ) -> DrawResult<(), DB> {
-        let mut builder = ChartBuilder::on(root);
-        builder.margin(18).x_label_area_size(52).y_label_area_size(62);
-        if let Some(t) = &self.opts.title {
-            builder.caption(t, (FONT, 22));
-        }
-        let mut chart = builder.build_cartesian_2d(0.0..self.x_max, Y_MIN..Y_MAX)?;
-        let x_step = nice_step(self.x_max / 8.0);
-        let x_fmt = |v: &f64| fmt_tick(*v, x_step);
-        let y_fmt = |v: &f64| fmt_tick(*v, 0.2);
-        chart
-            .configure_mesh()
-            .x_desc("Spatial frequency (nm\u{207b}\u{b9})")
-            .y_desc("FRC")
-            .x_labels(9)
-            .y_labels(8)
-            .x_label_formatter(&x_fmt)
-            .y_label_formatter(&y_fmt)
-            .label_style((FONT, 15))
-            .axis_desc_style((FONT, 17))
-            .bold_line_style(RGBColor(218, 218, 218))
-            .light_line_style(TRANSPARENT)
-            .draw()?;
-        // zero line
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(0.0, 0.0), (self.x_max, 0.0)],
-            RGBColor(150, 150, 150).stroke_width(1),
-        )))?;
+impl FrcFigure<'_> {
+    fn hue(&self, i: usize) -> RGBColor {
+        self.opts
+            .colors
+            .get(i)
+            .map_or(PALETTE[i % PALETTE.len()], |c| c.rgb())
+    }
 
-        // thresholds: fixed values drawn once each, curves per series
+    /// The fixed thresholds drawn (each value once), ascending.
+    fn fixed_thresholds(&self) -> Vec<f64> {
+        if !self.opts.show_threshold {
+            return Vec::new();
+        }
+        let mut fixed: Vec<f64> = Vec::new();
+        for c in self.curves {
+            match &c.threshold {
+                None => fixed.push(1.0 / 7.0),
+                Some(FrcThreshold::Fixed(t)) => fixed.push(*t),
+                Some(FrcThreshold::Curve(_)) => {}
+            }
+        }
+        fixed.sort_by(|a, b| a.total_cmp(b));
+        fixed.dedup_by(|a, b| (*a - *b).abs() < 1e-12);
+        fixed
+    }
+
+    fn entries(&self) -> Vec<Entry> {
+        let mut out = Vec::new();
+        let dash = |color| Swatch::Line {
+            color,
+            width: 2,
+            dash: Dash::Dashed,
+            dot: false,
+            band: false,
+        };
+        for t in self.fixed_thresholds() {
+            let label = if (t - 1.0 / 7.0).abs() < 1e-9 {
+                "threshold 1/7".to_string()
+            } else {
+                format!("threshold {t:.3}")
+            };
+            out.push(Entry {
+                label,
+                swatch: dash(THRESHOLD_GRAY),
+            });
+        }
         if self.opts.show_threshold {
-            let mut fixed: Vec<f64> = Vec::new();
-            for c in self.curves {
-                match &c.threshold {
-                    None => fixed.push(1.0 / 7.0),
-                    Some(FrcThreshold::Fixed(t)) => fixed.push(*t),
-                    Some(FrcThreshold::Curve(_)) => {}
-                }
-            }
-            fixed.sort_by(|a, b| a.total_cmp(b));
-            fixed.dedup_by(|a, b| (*a - *b).abs() < 1e-12);
-            let dash = RGBColor(60, 60, 60).stroke_width(2);
-            for t in fixed {
-                let label = if (t - 1.0 / 7.0).abs() < 1e-9 {
-                    "threshold 1/7".to_string()
-                } else {
-                    format!("threshold {t:.3}")
-                };
-                chart
-                    .draw_series(DashedLineSeries::new(vec![(0.0, t), (self.x_max, t)], 9, 6, dash))?
-                    .label(label)
-                    .legend(move |xy| dashed_swatch(xy, dash));
-            }
             for (i, c) in self.curves.iter().enumerate() {
-                if let Some(FrcThreshold::Curve(t)) = &c.threshold {
-                    let col = lighten(PALETTE[i % PALETTE.len()], 0.25).stroke_width(2);
-                    chart
-                        .draw_series(DashedLineSeries::new(points(&c.freq_nm_inv, t), 9, 6, col))?
-                        .label(if c.label.is_empty() {
+                if let Some(FrcThreshold::Curve(_)) = &c.threshold {
+                    out.push(Entry {
+                        label: if c.label.is_empty() {
                             "threshold (curve)".to_string()
                         } else {
                             format!("{} threshold", c.label)
-                        })
-                        .legend(move |xy| dashed_swatch(xy, col));
+                        },
+                        swatch: dash(lighten(self.hue(i), 0.25)),
+                    });
                 }
             }
         }
-
         for (i, c) in self.curves.iter().enumerate() {
-            let hue = PALETTE[i % PALETTE.len()];
-            let legend = frc_legend(c);
-            let raw_style = if c.smoothed.is_some() {
-                lighten(hue, 0.55).stroke_width(1)
-            } else {
-                hue.stroke_width(2)
-            };
-            let raw = chart.draw_series(LineSeries::new(points(&c.freq_nm_inv, &c.values), raw_style))?;
-            let dark = hue.stroke_width(3);
-            match &c.smoothed {
-                Some(s) => {
-                    chart
-                        .draw_series(LineSeries::new(points(&c.freq_nm_inv, s), dark))?
-                        .label(legend)
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], dark));
-                }
-                None => {
-                    raw.label(legend)
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], dark));
+            out.push(Entry {
+                label: frc_legend(c),
+                swatch: Swatch::Line {
+                    color: self.hue(i),
+                    width: 3,
+                    dash: Dash::Solid,
+                    dot: false,
+                    band: false,
+                },
+            });
+        }
+        out
+    }
+
+    /// Thresholds, curves and crossing markers in pixels, clipped.
+    fn prims(&self, axes: &Axes) -> Vec<Prim> {
+        let plot = &axes.plot;
+        let px = |pts: Vec<(f64, f64)>| -> Vec<(f64, f64)> { pts.into_iter().map(|p| axes.map(p)).collect() };
+        let mut out = Vec::new();
+        for t in self.fixed_thresholds() {
+            let line = px(vec![(0.0, t), (self.x_max, t)]);
+            out.extend(clipped_lines(&line, plot, THRESHOLD_GRAY, 2, Dash::Dashed));
+        }
+        if self.opts.show_threshold {
+            for (i, c) in self.curves.iter().enumerate() {
+                if let Some(FrcThreshold::Curve(t)) = &c.threshold {
+                    let col = lighten(self.hue(i), 0.25);
+                    out.extend(clipped_lines(
+                        &px(points(&c.freq_nm_inv, t)),
+                        plot,
+                        col,
+                        2,
+                        Dash::Dashed,
+                    ));
                 }
             }
-            // crossing marker and drop line
+        }
+        for (i, c) in self.curves.iter().enumerate() {
+            let hue = self.hue(i);
+            let (raw_col, raw_w) = if c.smoothed.is_some() {
+                (lighten(hue, 0.55), 1)
+            } else {
+                (hue, 2)
+            };
+            out.extend(clipped_lines(
+                &px(points(&c.freq_nm_inv, &c.values)),
+                plot,
+                raw_col,
+                raw_w,
+                Dash::Solid,
+            ));
+            if let Some(s) = &c.smoothed {
+                out.extend(clipped_lines(
+                    &px(points(&c.freq_nm_inv, s)),
+                    plot,
+                    hue,
+                    3,
+                    Dash::Solid,
+                ));
+            }
+        }
+        // crossing markers and drop lines on top
+        for (i, c) in self.curves.iter().enumerate() {
+            let hue = self.hue(i);
             if let Some(r) = c.resolution_nm.filter(|r| r.is_finite() && *r > 0.0) {
                 let fc = 1.0 / r;
                 let t = match &c.threshold {
@@ -329,35 +386,79 @@ impl FigureDraw for FrcFigure<'_> {
                     Some(FrcThreshold::Curve(t)) => interp(&c.freq_nm_inv, t, fc),
                 };
                 if let Some(t) = t.filter(|_| fc > 0.0 && fc <= self.x_max) {
-                    chart.draw_series(DashedLineSeries::new(
-                        vec![(fc, Y_MIN), (fc, t)],
-                        4,
-                        4,
-                        hue.stroke_width(2),
-                    ))?;
-                    chart.draw_series(std::iter::once(Circle::new((fc, t), 6, hue.filled())))?;
-                    chart.draw_series(std::iter::once(Circle::new((fc, t), 6, BLACK.stroke_width(1))))?;
+                    let drop = px(vec![(fc, Y_MIN), (fc, t)]);
+                    out.extend(clipped_lines(&drop, plot, hue, 2, Dash::Dotted));
+                    let at = axes.map((fc, t));
+                    if plot.contains(at) {
+                        // later markers smaller, so coinciding crossings stay visible
+                        out.push(Prim::Dot {
+                            at,
+                            r: 7u32.saturating_sub(2 * i as u32).max(3),
+                            color: hue,
+                            outline: true,
+                        });
+                    }
                 }
             }
         }
-        // Notes (warnings), bottom left of the plotting area, wrapped.
+        out
+    }
+}
+
+/// The colour of fixed threshold lines.
+const THRESHOLD_GRAY: RGBColor = RGBColor(60, 60, 60);
+
+impl FigureDraw for FrcFigure<'_> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        sink: &mut RasterSink,
+    ) -> DrawResult<(), DB> {
+        let body = titled(root, self.opts.title.as_deref())?;
+        // Notes (warnings) go below the plot, wrapped, so they cover no data.
         let notes = note_lines(self.curves, self.opts.size.0);
-        if !notes.is_empty() {
-            let (xr, yr) = chart.plotting_area().get_pixel_range();
+        let body = if notes.is_empty() {
+            body
+        } else {
+            let (_, h) = body.dim_in_pixel();
+            let notes_h = notes.len() as u32 * (NOTE_PX + 3) + 6;
+            let (chart, below) = body.split_vertically(h.saturating_sub(notes_h));
             let style = TextStyle::from((FONT, NOTE_PX).into_font()).color(&NOTE_COLOR);
+            let (bx, by) = below.get_base_pixel();
             for (k, line) in notes.iter().enumerate() {
-                let y = yr.end - 6 - (notes.len() - k) as i32 * (NOTE_PX as i32 + 3);
-                root.draw(&Text::new(line.clone(), (xr.start + 8, y), style.clone()))?;
+                let y = by + k as i32 * (NOTE_PX as i32 + 3);
+                root.draw(&Text::new(line.clone(), (bx + 18, y), style.clone()))?;
             }
+            chart
+        };
+        let frame = Frame {
+            x: (0.0, self.x_max),
+            y: (Y_MIN, Y_MAX),
+            log: (false, false),
+            xt: &self.xt,
+            yt: &self.yt,
+            xlabel: "Spatial frequency (nm\u{207b}\u{b9})",
+            ylabel: "FRC",
+            titled: self.opts.title.is_some(),
+        };
+        let entries = self.entries();
+        let size = Some(legend_size(root, &entries)?).filter(|_| !entries.is_empty());
+        let (area, legend) = place_legend(&body, self.opts.legend, size, |a| {
+            let axes = frame.build(a, false)?;
+            Ok((vec![axes.plot], self.prims(&axes)))
+        })?;
+        let axes = frame.build(&area, true)?;
+        // zero line (an axis, not data)
+        let (x0, y0) = axes.map((0.0, 0.0));
+        let x1 = axes.x.map(self.x_max);
+        root.draw(&PathElement::new(
+            vec![(x0 as i32, y0.round() as i32), (x1 as i32, y0.round() as i32)],
+            RGBColor(150, 150, 150).stroke_width(1),
+        ))?;
+        draw_prims(root, sink, &self.prims(&axes))?;
+        if let Some(b) = legend {
+            draw_legend(root, sink, &b, &entries)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .margin(12)
-            .label_font((FONT, 15))
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(170, 170, 170))
-            .draw()?;
         Ok(())
     }
 }
@@ -430,7 +531,10 @@ mod tests {
             .expect("smoothed polyline");
         assert_eq!(smoothed.matches(',').count(), 64);
         // the dashed 1/7 line is drawn in many short segments at one height
-        assert!(svg.matches("stroke=\"#3C3C3C\"").count() > 10, "dashed threshold");
+        assert!(
+            svg.contains("stroke=\"#3C3C3C\" stroke-dasharray=\"10 6\""),
+            "dashed threshold"
+        );
         // the crossing marker: a filled circle in the curve's hue
         assert!(svg.contains("<circle") && svg.contains("fill=\"#1F77B4\""));
     }

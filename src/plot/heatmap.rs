@@ -5,7 +5,9 @@
 //! white scale bar labelled in nm in the bottom-right corner. Large images are
 //! block-averaged before drawing (SVG: to at most `max_raster_px` per side,
 //! embedded as an indexed PNG; PNG: to about the displayed size), so the
-//! colour range, when not given, is the min..max of the displayed raster.
+//! colour range, when not given, is the min..max of the displayed raster (or
+//! up to a percentile of it, `vmax_percentile`, for sparse renders). A panel
+//! can share one colour range among its images, shown by one colour bar.
 
 use std::path::Path;
 
@@ -41,6 +43,10 @@ pub struct HeatmapOptions {
     pub size_px: u32,
     /// SVG only: longest side of the embedded raster (default 1024).
     pub max_raster_px: usize,
+    /// When `vmax` is not given, the top of the colour range is this
+    /// percentile of the displayed values above the minimum (see
+    /// [`Image::auto_range`]); default none: the maximum.
+    pub vmax_percentile: Option<f64>,
 }
 
 impl Default for HeatmapOptions {
@@ -55,6 +61,7 @@ impl Default for HeatmapOptions {
             colorbar_label: None,
             size_px: 640,
             max_raster_px: 1024,
+            vmax_percentile: None,
         }
     }
 }
@@ -68,12 +75,21 @@ pub struct PanelOptions {
     pub cols: Option<usize>,
     /// Scale bar length in nm, as in [`HeatmapOptions::scalebar_nm`].
     pub scalebar_nm: Option<f64>,
-    /// Colour range shared by all images (default: each image its own min..max).
+    /// Bottom of the colour range of every image (default: each image its own minimum).
     pub vmin: Option<f64>,
-    /// See `vmin`.
+    /// Top of the colour range of every image (default: each image its own maximum).
     pub vmax: Option<f64>,
-    /// A colour bar beside each image (default false).
+    /// A colour bar beside each image, or one for the panel with
+    /// `shared_scale` (default false).
     pub colorbar: bool,
+    /// Label beside the colour bar(s) (default none), e.g. "localizations".
+    pub colorbar_label: Option<String>,
+    /// One colour range for all images (the lowest bottom to the highest top
+    /// of their own ranges, unless `vmin`/`vmax` are given) and one colour
+    /// bar at the right of the panel (default false).
+    pub shared_scale: bool,
+    /// As [`HeatmapOptions::vmax_percentile`], per image (default none).
+    pub vmax_percentile: Option<f64>,
     /// Title above the whole panel (default none).
     pub title: Option<String>,
     /// Longest side of each drawn image in figure pixels (default 320).
@@ -91,6 +107,9 @@ impl Default for PanelOptions {
             vmin: None,
             vmax: None,
             colorbar: false,
+            colorbar_label: None,
+            shared_scale: false,
+            vmax_percentile: None,
             title: None,
             size_px: 320,
             max_raster_px: 1024,
@@ -103,8 +122,10 @@ impl Default for PanelOptions {
 pub fn heatmap(image: &Image, path: impl AsRef<Path>, opts: &HeatmapOptions) -> Result<()> {
     let path = path.as_ref();
     let format = format_of(path)?;
+    let shown = shown_raster(image, raster_limit(format, opts.max_raster_px, opts.size_px))?;
+    let range = shown.range(opts.vmin, opts.vmax, opts.vmax_percentile)?;
     let cell = Cell::new(
-        image,
+        shown,
         opts.title.clone(),
         CellStyle {
             colormap: opts.colormap,
@@ -115,8 +136,7 @@ pub fn heatmap(image: &Image, path: impl AsRef<Path>, opts: &HeatmapOptions) -> 
             title_font: 20.0,
             label_font: 14.0,
         },
-        (opts.vmin, opts.vmax),
-        raster_limit(format, opts.max_raster_px, opts.size_px),
+        range,
     )?;
     let (w, h) = cell.size();
     let fig = Grid {
@@ -124,6 +144,7 @@ pub fn heatmap(image: &Image, path: impl AsRef<Path>, opts: &HeatmapOptions) -> 
         cols: 1,
         cell_size: (w, h),
         title: None,
+        shared_bar: None,
     };
     render(path, (w, h), fig)
 }
@@ -148,37 +169,109 @@ pub fn panel(images: &[(Image, String)], path: impl AsRef<Path>, opts: &PanelOpt
         Some(c) => c.min(images.len()),
         None => images.len().min(4),
     };
-    let cells = images
+    let limit = raster_limit(format, opts.max_raster_px, opts.size_px);
+    let shown = images
         .iter()
-        .map(|(img, title)| {
+        .enumerate()
+        .map(|(i, (img, _))| {
+            shown_raster(img, limit).map_err(|e| match e {
+                Error::Argument { name, message } => Error::arg(format!("images[{i}]: {name}"), message),
+                e => e,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut ranges = shown
+        .iter()
+        .map(|s| s.range(opts.vmin, opts.vmax, opts.vmax_percentile))
+        .collect::<Result<Vec<_>>>()?;
+    if opts.shared_scale {
+        let lo = ranges.iter().map(|r| r.0).fold(f64::INFINITY, f64::min);
+        let hi = ranges.iter().map(|r| r.1).fold(f64::NEG_INFINITY, f64::max);
+        ranges.iter_mut().for_each(|r| *r = (lo, hi));
+    }
+    let style = CellStyle {
+        colormap: opts.colormap,
+        scalebar_nm: opts.scalebar_nm,
+        colorbar: opts.colorbar && !opts.shared_scale,
+        colorbar_label: opts.colorbar_label.clone(),
+        size_px: opts.size_px,
+        title_font: 16.0,
+        label_font: 12.0,
+    };
+    let cells = shown
+        .into_iter()
+        .zip(images)
+        .zip(&ranges)
+        .map(|((sh, (_, title)), &range)| {
             Cell::new(
-                img,
+                sh,
                 Some(title.clone()).filter(|t| !t.is_empty()),
-                CellStyle {
-                    colormap: opts.colormap,
-                    scalebar_nm: opts.scalebar_nm,
-                    colorbar: opts.colorbar,
-                    colorbar_label: None,
-                    size_px: opts.size_px,
-                    title_font: 16.0,
-                    label_font: 12.0,
-                },
-                (opts.vmin, opts.vmax),
-                raster_limit(format, opts.max_raster_px, opts.size_px),
+                style.clone(),
+                range,
             )
         })
         .collect::<Result<Vec<_>>>()?;
+    let shared_bar = if opts.shared_scale && opts.colorbar {
+        let (vmin, vmax) = ranges[0];
+        Some(ColorBar::new(
+            vmin,
+            vmax,
+            opts.colormap,
+            12.0,
+            opts.colorbar_label.clone(),
+        ))
+    } else {
+        None
+    };
     let cw = cells.iter().map(|c| c.size().0).max().unwrap_or(1);
     let ch = cells.iter().map(|c| c.size().1).max().unwrap_or(1);
     let rows = cells.len().div_ceil(cols);
     let title_h = if opts.title.is_some() { 40 } else { 0 };
+    let bar_w = shared_bar.as_ref().map_or(0, |b| b.width() + PAD);
     let fig = Grid {
         cells,
         cols,
         cell_size: (cw, ch),
         title: opts.title.clone(),
+        shared_bar,
     };
-    render(path, (cw * cols as u32, ch * rows as u32 + title_h), fig)
+    render(path, (cw * cols as u32 + bar_w, ch * rows as u32 + title_h), fig)
+}
+
+/// An image reduced for display: block-averaged to at most `max_raster`
+/// pixels per side, with the size it stands for.
+struct Shown {
+    raster: Image,
+    /// Size of the original image in pixels and its width in nm.
+    full: (usize, usize),
+    width_nm: f64,
+}
+
+fn shown_raster(img: &Image, max_raster: usize) -> Result<Shown> {
+    let (w, h) = (img.width(), img.height());
+    if w == 0 || h == 0 {
+        return Err(Error::arg(
+            "image",
+            format!("cannot draw an empty {w} × {h} image"),
+        ));
+    }
+    let factor = w.max(h).div_ceil(max_raster).max(1);
+    Ok(Shown {
+        raster: block_mean(img, factor),
+        full: (w, h),
+        width_nm: w as f64 * img.pixel_nm,
+    })
+}
+
+impl Shown {
+    /// The colour range: `vmin`/`vmax` where given, else the displayed
+    /// min..max, or up to the percentile.
+    fn range(&self, vmin: Option<f64>, vmax: Option<f64>, pct: Option<f64>) -> Result<(f64, f64)> {
+        match pct {
+            Some(p) => self.raster.auto_range(vmin, vmax, p),
+            None => Ok(self.raster.display_range(vmin, vmax)),
+        }
+    }
 }
 
 fn raster_limit(format: Format, max_raster_px: usize, size_px: u32) -> usize {
@@ -204,15 +297,13 @@ struct Cell {
     levels: Vec<u8>,
     w: usize,
     h: usize,
-    vmin: f64,
-    vmax: f64,
     width_nm: f64,
     /// Displayed image size in figure pixels.
     dw: u32,
     dh: u32,
     title: Option<String>,
     style: CellStyle,
-    ticks: Vec<(f64, String)>,
+    bar: ColorBar,
 }
 
 const PAD: u32 = 14;
@@ -220,46 +311,35 @@ const BAR_GAP: u32 = 12;
 const BAR_W: u32 = 16;
 
 impl Cell {
-    fn new(
-        img: &Image,
-        title: Option<String>,
-        style: CellStyle,
-        range: (Option<f64>, Option<f64>),
-        max_raster: usize,
-    ) -> Result<Cell> {
-        let (w, h) = (img.width(), img.height());
-        if w == 0 || h == 0 {
-            return Err(Error::arg(
-                "image",
-                format!("cannot draw an empty {w} × {h} image"),
-            ));
-        }
+    fn new(shown: Shown, title: Option<String>, style: CellStyle, range: (f64, f64)) -> Result<Cell> {
         if style.size_px < 16 {
             return Err(Error::arg(
                 "size_px",
                 format!("must be at least 16, got {}", style.size_px),
             ));
         }
-        let factor = w.max(h).div_ceil(max_raster).max(1);
-        let shown = block_mean(img, factor);
-        let (levels, vmin, vmax) = shown.to_levels(range.0, range.1)?;
+        let (w, h) = shown.full;
+        let (levels, vmin, vmax) = shown.raster.to_levels(Some(range.0), Some(range.1))?;
         let scale = style.size_px as f64 / w.max(h) as f64;
         let dw = ((w as f64 * scale).round() as u32).max(1);
         let dh = ((h as f64 * scale).round() as u32).max(1);
-        let (tick_vals, step) = nice_ticks(vmin, vmax, 5);
-        let ticks = tick_vals.into_iter().map(|t| (t, fmt_tick(t, step))).collect();
-        Ok(Cell {
-            w: shown.width(),
-            h: shown.height(),
-            levels,
+        let bar = ColorBar::new(
             vmin,
             vmax,
-            width_nm: w as f64 * img.pixel_nm,
+            style.colormap,
+            style.label_font,
+            style.colorbar_label.clone(),
+        );
+        Ok(Cell {
+            w: shown.raster.width(),
+            h: shown.raster.height(),
+            levels,
+            width_nm: shown.width_nm,
             dw,
             dh,
             title,
             style,
-            ticks,
+            bar,
         })
     }
 
@@ -272,16 +352,11 @@ impl Cell {
     }
 
     fn colorbar_w(&self) -> u32 {
-        if !self.style.colorbar {
-            return 0;
-        }
-        let chars = self.ticks.iter().map(|t| t.1.chars().count()).max().unwrap_or(1);
-        let label = if self.style.colorbar_label.is_some() {
-            (self.style.label_font * 1.6) as u32
+        if self.style.colorbar {
+            self.bar.width()
         } else {
             0
-        };
-        BAR_GAP + BAR_W + 6 + (chars as f64 * self.style.label_font * 0.62) as u32 + label
+        }
     }
 
     fn size(&self) -> (u32, u32) {
@@ -329,7 +404,7 @@ impl Cell {
         ))?;
         self.draw_scalebar(root, x0, y0)?;
         if self.style.colorbar {
-            self.draw_colorbar(root, x0 + dw + BAR_GAP as i32, y0)?;
+            self.bar.draw(root, x0 + dw + BAR_GAP as i32, y0, self.dh)?;
         }
         Ok(())
     }
@@ -370,21 +445,58 @@ impl Cell {
             style,
         ))
     }
+}
 
-    fn draw_colorbar<DB: DrawingBackend>(
+/// A vertical colour bar with 1-2-5 ticks and an optional label.
+struct ColorBar {
+    vmin: f64,
+    vmax: f64,
+    colormap: Colormap,
+    font: f64,
+    label: Option<String>,
+    ticks: Vec<(f64, String)>,
+}
+
+impl ColorBar {
+    fn new(vmin: f64, vmax: f64, colormap: Colormap, font: f64, label: Option<String>) -> ColorBar {
+        let (tick_vals, step) = nice_ticks(vmin, vmax, 5);
+        let ticks = tick_vals.into_iter().map(|t| (t, fmt_tick(t, step))).collect();
+        ColorBar {
+            vmin,
+            vmax,
+            colormap,
+            font,
+            label,
+            ticks,
+        }
+    }
+
+    /// Width including the gap before the bar, pixels.
+    fn width(&self) -> u32 {
+        let chars = self.ticks.iter().map(|t| t.1.chars().count()).max().unwrap_or(1);
+        let label = if self.label.is_some() {
+            (self.font * 1.6) as u32
+        } else {
+            0
+        };
+        BAR_GAP + BAR_W + 6 + (chars as f64 * self.font * 0.62) as u32 + label
+    }
+
+    /// Draw the bar at (bx, y0), `dh` pixels tall (bottom = vmin, top = vmax).
+    fn draw<DB: DrawingBackend>(
         &self,
         root: &DrawingArea<DB, Shift>,
         bx: i32,
         y0: i32,
+        dh: u32,
     ) -> DrawResult<(), DB> {
-        let dh = self.dh as i32;
+        let dh = dh as i32;
         let steps = dh.clamp(1, 256);
         for k in 0..steps {
-            // bottom = vmin, top = vmax
             let ya = y0 + dh - ((k + 1) * dh) / steps;
             let yb = y0 + dh - (k * dh) / steps;
             let level = ((k as f64 + 0.5) / steps as f64 * 255.0).round() as u8;
-            let [r, g, b] = self.style.colormap.level(level);
+            let [r, g, b] = self.colormap.level(level);
             root.draw(&Rectangle::new(
                 [(bx, ya), (bx + BAR_W as i32, yb)],
                 RGBColor(r, g, b).filled(),
@@ -394,7 +506,7 @@ impl Cell {
             [(bx, y0), (bx + BAR_W as i32, y0 + dh)],
             BLACK.stroke_width(1),
         ))?;
-        let style = TextStyle::from((FONT, self.style.label_font).into_font())
+        let style = TextStyle::from((FONT, self.font).into_font())
             .color(&BLACK)
             .pos(Pos::new(HPos::Left, VPos::Center));
         let span = self.vmax - self.vmin;
@@ -411,11 +523,11 @@ impl Cell {
                 (bx + BAR_W as i32 + 6, y),
                 style.clone(),
             ))?;
-            let w = (label.chars().count() as f64 * self.style.label_font * 0.62) as i32;
+            let w = (label.chars().count() as f64 * self.font * 0.62) as i32;
             right = right.max(bx + BAR_W as i32 + 6 + w);
         }
-        if let Some(lab) = &self.style.colorbar_label {
-            let style = TextStyle::from((FONT, self.style.label_font).into_font())
+        if let Some(lab) = &self.label {
+            let style = TextStyle::from((FONT, self.font).into_font())
                 .color(&BLACK)
                 .transform(FontTransform::Rotate270)
                 .pos(Pos::new(HPos::Center, VPos::Top));
@@ -462,6 +574,8 @@ struct Grid {
     cols: usize,
     cell_size: (u32, u32),
     title: Option<String>,
+    /// One colour bar for all cells, right of the grid, beside the first row.
+    shared_bar: Option<ColorBar>,
 }
 
 impl FigureDraw for Grid {
@@ -484,6 +598,11 @@ impl FigureDraw for Grid {
             let ox = c as i32 * self.cell_size.0 as i32;
             let oy = top + r as i32 * self.cell_size.1 as i32;
             cell.draw(root, sink, (ox, oy), self.cell_size.0)?;
+        }
+        if let (Some(bar), Some(first)) = (&self.shared_bar, self.cells.first()) {
+            let bx = self.cols as i32 * self.cell_size.0 as i32;
+            let y0 = top + (PAD + first.title_h()) as i32;
+            bar.draw(root, bx, y0, first.dh)?;
         }
         Ok(())
     }

@@ -1,17 +1,33 @@
 //! Line plots: loss curves, line profiles, mean ± standard deviation.
 //!
-//! Each [`Series`] is a polyline in its own colour (tab10 palette), solid or
-//! dashed, with an optional error `yerr` drawn as a shaded band (default) or
-//! as error bars. Axes can be logarithmic; non-finite points are skipped, and
-//! on a log axis so are points ≤ 0 (a series left with no point is an error).
+//! Each [`Series`] is a polyline in its own colour (tab10 palette, or
+//! [`LinePlotOptions::colors`]), solid or dashed, with an optional error
+//! `yerr` drawn as a shaded band (default) or as error bars. Axes can be
+//! logarithmic and limited (`xlim`, `ylim`: data outside is clipped);
+//! non-finite points are skipped, and on a log axis so are points ≤ 0 (a
+//! series left with no point is an error). A series identical to an earlier
+//! one (e.g. the total loss when it has a single term) is drawn once, with
+//! the labels joined by " = ", instead of hiding the earlier line. The legend
+//! goes where it covers no data (see `legend.rs`).
 
 use std::path::Path;
 
-use plotters::coord::ranged1d::{AsRangedCoord, Ranged, ValueFormatter};
+use std::ops::Range;
+
+use plotters::coord::combinators::LogCoord;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{check_len, dashed_swatch, fmt_num, render, DrawResult, FigureDraw, RasterSink, FONT, PALETTE};
+use super::legend::{
+    draw_legend, draw_prims, legend_size, place_legend, titled, Axes, Entry, LegendPos, Prim, Swatch,
+};
+use super::style::{clip_polygon, clip_polyline, Color, Dash, PixRect};
+use super::{
+    check_len, fmt_num, fmt_tick, nice_step, nice_ticks, render, DrawResult, FigureDraw, RasterSink,
+};
+use super::{FONT, PALETTE};
 use crate::error::{Error, Result};
 
 /// One line of a [`line_plot`].
@@ -77,6 +93,23 @@ pub struct LinePlotOptions {
     pub markers: bool,
     /// Figure size in pixels (default 820 × 560).
     pub size: (u32, u32),
+    /// Colour of series i is `colors[i]`; series beyond the list take the
+    /// default cycle (tab10) by their index (default empty).
+    pub colors: Vec<Color>,
+    /// Dash of series i is `dashes[i]`; series beyond the list are solid, or
+    /// dashed when [`Series::dashed`] (default empty).
+    pub dashes: Vec<Dash>,
+    /// x range shown (default: the data, padded 2 %); data outside is clipped.
+    pub xlim: Option<(f64, f64)>,
+    /// y range shown (default: the data within the x range, padded 6 %).
+    pub ylim: Option<(f64, f64)>,
+    /// x ticks at whole numbers only, for counts such as epochs (default
+    /// `None`: when every x value is a whole number).
+    pub integer_x: Option<bool>,
+    /// y ticks at whole numbers only (default false).
+    pub integer_y: bool,
+    /// Where the legend goes (default [`LegendPos::Auto`]: a corner free of data, else outside right).
+    pub legend: LegendPos,
 }
 
 impl Default for LinePlotOptions {
@@ -90,6 +123,13 @@ impl Default for LinePlotOptions {
             error_style: ErrorStyle::Band,
             markers: false,
             size: (820, 560),
+            colors: Vec::new(),
+            dashes: Vec::new(),
+            xlim: None,
+            ylim: None,
+            integer_x: None,
+            integer_y: false,
+            legend: LegendPos::Auto,
         }
     }
 }
@@ -99,7 +139,23 @@ struct Clean {
     label: String,
     pts: Vec<(f64, f64, f64)>, // x, y, err (0 when none)
     has_err: bool,
-    dashed: bool,
+    color: RGBColor,
+    dash: Dash,
+}
+
+/// Check an axis range option: finite, increasing, positive on a log axis.
+pub(crate) fn check_lim(name: &str, lim: Option<(f64, f64)>, log: bool) -> Result<Option<(f64, f64)>> {
+    match lim {
+        None => Ok(None),
+        Some((a, b)) if a.is_finite() && b.is_finite() && a < b && (!log || a > 0.0) => Ok(Some((a, b))),
+        Some((a, b)) => Err(Error::arg(
+            name,
+            format!(
+                "must be [low, high] with low < high{}, got [{a}, {b}]",
+                if log { " and low > 0 on a log axis" } else { "" }
+            ),
+        )),
+    }
 }
 
 /// Plot lines into `path` (`.svg` or `.png`).
@@ -108,6 +164,8 @@ pub fn line_plot(series: &[Series], path: impl AsRef<Path>, opts: &LinePlotOptio
     if series.is_empty() {
         return Err(Error::arg("series", "line_plot needs at least one series"));
     }
+    let xlim = check_lim("xlim", opts.xlim, opts.log_x)?;
+    let ylim = check_lim("ylim", opts.ylim, opts.log_y)?;
     let mut clean = Vec::with_capacity(series.len());
     for (i, s) in series.iter().enumerate() {
         let name = format!("series[{i}]");
@@ -138,30 +196,85 @@ pub fn line_plot(series: &[Series], path: impl AsRef<Path>, opts: &LinePlotOptio
             label: s.label.clone(),
             pts,
             has_err: s.yerr.is_some(),
-            dashed: s.dashed,
+            color: opts.colors.get(i).map_or(PALETTE[i % PALETTE.len()], |c| c.rgb()),
+            dash: opts
+                .dashes
+                .get(i)
+                .copied()
+                .unwrap_or(if s.dashed { Dash::Dashed } else { Dash::Solid }),
         });
     }
-    let (mut x0, mut x1, mut y0, mut y1) =
-        (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
-    for c in &clean {
-        for &(x, y, e) in &c.pts {
-            x0 = x0.min(x);
-            x1 = x1.max(x);
-            let lo = if opts.log_y && y - e <= 0.0 { y } else { y - e };
-            y0 = y0.min(lo);
-            y1 = y1.max(y + e);
+    // A series drawn exactly over an earlier one (same points, dash and
+    // error style) would hide it: draw it once, labelled "a = b".
+    let mut merged: Vec<Clean> = Vec::with_capacity(clean.len());
+    for c in clean {
+        match merged
+            .iter_mut()
+            .find(|m| m.pts == c.pts && m.dash == c.dash && m.has_err == c.has_err)
+        {
+            Some(m) if !c.label.is_empty() => {
+                m.label = if m.label.is_empty() {
+                    c.label
+                } else {
+                    format!("{} = {}", m.label, c.label)
+                };
+            }
+            Some(_) => {}
+            None => merged.push(c),
         }
     }
-    let (x0, x1) = pad_range(x0, x1, opts.log_x, 0.02);
-    let (y0, y1) = pad_range(y0, y1, opts.log_y, 0.06);
-    let fig = LineFigure { clean, opts };
+    let clean = merged;
+    let x = match xlim {
+        Some(l) => l,
+        None => {
+            let (lo, hi) = clean
+                .iter()
+                .flat_map(|c| c.pts.iter().map(|p| p.0))
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                    (a.min(v), b.max(v))
+                });
+            pad_range(lo, hi, opts.log_x, 0.02)
+        }
+    };
+    let y = match ylim {
+        Some(l) => l,
+        None => {
+            let span = |only_inside: bool| {
+                let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+                for c in &clean {
+                    for &(px, py, e) in &c.pts {
+                        if only_inside && !(px >= x.0 && px <= x.1) {
+                            continue;
+                        }
+                        let l = if opts.log_y && py - e <= 0.0 { py } else { py - e };
+                        lo = lo.min(l);
+                        hi = hi.max(py + e);
+                    }
+                }
+                (lo, hi)
+            };
+            let (lo, hi) = match span(true) {
+                (lo, hi) if lo <= hi => (lo, hi),
+                _ => span(false),
+            };
+            pad_range(lo, hi, opts.log_y, 0.06)
+        }
+    };
+    let integer_x = opts
+        .integer_x
+        .unwrap_or_else(|| clean.iter().all(|c| c.pts.iter().all(|p| p.0.fract() == 0.0)));
+    let xt = axis_ticks(x, opts.log_x, integer_x, 8);
+    let yt = axis_ticks(y, opts.log_y, opts.integer_y, 7);
     render(
         path,
         opts.size,
-        LineFig {
-            fig,
-            x: (x0, x1),
-            y: (y0, y1),
+        LineFigure {
+            clean,
+            opts,
+            x,
+            y,
+            xt,
+            yt,
         },
     )
 }
@@ -181,6 +294,47 @@ fn pad_range(lo: f64, hi: f64, log: bool, frac: f64) -> (f64, f64) {
         };
         (lo - pad, hi + pad)
     }
+}
+
+/// Tick positions of an axis and the step their labels are formatted with
+/// (0 for a log axis: labels then use [`fmt_num`]).
+pub(crate) struct Ticks {
+    pub at: Vec<f64>,
+    pub step: f64,
+}
+
+impl Ticks {
+    pub(crate) fn label(&self, v: f64) -> String {
+        if self.step > 0.0 {
+            fmt_tick(v, self.step)
+        } else {
+            fmt_num(v)
+        }
+    }
+}
+
+/// About `n` ticks over `range`: 1-2-5 steps (whole-number steps ≥ 1 when
+/// `integer`), or powers of ten on a log axis ([`log_ticks`]; only whole
+/// numbers among them when `integer`).
+pub(crate) fn axis_ticks((lo, hi): (f64, f64), log: bool, integer: bool, n: usize) -> Ticks {
+    if log {
+        let mut at = log_ticks(lo, hi);
+        if integer {
+            at.retain(|v| v.fract() == 0.0);
+        }
+        return Ticks { at, step: 0.0 };
+    }
+    if !integer {
+        let (at, step) = nice_ticks(lo, hi, n);
+        return Ticks { at, step };
+    }
+    let step = nice_step((hi - lo) / n.max(1) as f64).max(1.0).round();
+    let first = (lo / step).ceil() * step;
+    let at: Vec<f64> = (0..=4 * n + 2)
+        .map(|k| first + k as f64 * step)
+        .take_while(|t| *t <= hi)
+        .collect();
+    Ticks { at, step }
 }
 
 /// Ticks of a log axis over [lo, hi]: the powers of ten, with 2× and 5×
@@ -207,154 +361,272 @@ fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
 struct LineFigure<'a> {
     clean: Vec<Clean>,
     opts: &'a LinePlotOptions,
-}
-
-struct LineFig<'a> {
-    fig: LineFigure<'a>,
     x: (f64, f64),
     y: (f64, f64),
+    xt: Ticks,
+    yt: Ticks,
 }
 
-impl FigureDraw for LineFig<'_> {
-    fn draw<DB: DrawingBackend>(
+/// The layout of a cartesian chart (axes, labels, mesh) shared by line and FRC plots.
+pub(crate) struct Frame<'a> {
+    pub x: (f64, f64),
+    pub y: (f64, f64),
+    pub log: (bool, bool),
+    pub xt: &'a Ticks,
+    pub yt: &'a Ticks,
+    pub xlabel: &'a str,
+    pub ylabel: &'a str,
+    pub titled: bool,
+}
+
+impl Frame<'_> {
+    /// Build the chart on `area` (drawing its mesh and axes when `mesh`) and
+    /// return where its data goes in figure pixels.
+    pub(crate) fn build<DB: DrawingBackend>(
         &self,
-        root: &DrawingArea<DB, Shift>,
-        _sink: &mut RasterSink,
-    ) -> DrawResult<(), DB> {
-        let (xr, yr) = (self.x.0..self.x.1, self.y.0..self.y.1);
-        let xl = || {
-            xr.clone()
-                .log_scale()
-                .with_key_points(log_ticks(self.x.0, self.x.1))
+        area: &DrawingArea<DB, Shift>,
+        mesh: bool,
+    ) -> DrawResult<Axes, DB> {
+        let lin = |r: (f64, f64), t: &Ticks| Ticked::<RangedCoordf64> {
+            inner: (r.0..r.1).into(),
+            ticks: t.at.clone(),
         };
-        let yl = || {
-            yr.clone()
-                .log_scale()
-                .with_key_points(log_ticks(self.y.0, self.y.1))
+        let log = |r: (f64, f64), t: &Ticks| Ticked::<LogCoord<f64>> {
+            inner: (r.0..r.1).log_scale().into(),
+            ticks: t.at.clone(),
         };
-        match (self.fig.opts.log_x, self.fig.opts.log_y) {
-            (false, false) => self.fig.draw_on(root, xr.clone(), yr.clone()),
-            (true, false) => self.fig.draw_on(root, xl(), yr.clone()),
-            (false, true) => self.fig.draw_on(root, xr.clone(), yl()),
-            (true, true) => self.fig.draw_on(root, xl(), yl()),
+        let (x, y, xt, yt) = (self.x, self.y, self.xt, self.yt);
+        match self.log {
+            (false, false) => self.build_on(area, mesh, lin(x, xt), lin(y, yt)),
+            (true, false) => self.build_on(area, mesh, log(x, xt), lin(y, yt)),
+            (false, true) => self.build_on(area, mesh, lin(x, xt), log(y, yt)),
+            (true, true) => self.build_on(area, mesh, log(x, xt), log(y, yt)),
         }
+    }
+
+    fn build_on<DB, X, Y>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        mesh: bool,
+        xr: X,
+        yr: Y,
+    ) -> DrawResult<Axes, DB>
+    where
+        DB: DrawingBackend,
+        X: Ranged<ValueType = f64, FormatOption = DefaultFormatting>,
+        Y: Ranged<ValueType = f64, FormatOption = DefaultFormatting>,
+    {
+        let mut builder = ChartBuilder::on(area);
+        builder
+            .margin(18)
+            .margin_top(if self.titled { 6 } else { 18 })
+            .x_label_area_size(52)
+            .y_label_area_size(72);
+        let mut chart = builder.build_cartesian_2d(xr, yr)?;
+        if mesh {
+            let fx = |v: &f64| self.xt.label(*v);
+            let fy = |v: &f64| self.yt.label(*v);
+            chart
+                .configure_mesh()
+                .x_labels(self.xt.at.len() + 1)
+                .y_labels(self.yt.at.len() + 1)
+                .x_label_formatter(&fx)
+                .y_label_formatter(&fy)
+                .x_desc(self.xlabel)
+                .y_desc(self.ylabel)
+                .label_style((FONT, 15))
+                .axis_desc_style((FONT, 17))
+                .bold_line_style(RGBColor(218, 218, 218))
+                .light_line_style(TRANSPARENT)
+                .draw()?;
+        }
+        Ok(Axes::new(
+            self.x,
+            self.y,
+            chart.backend_coord(&(self.x.0, self.y.0)),
+            chart.backend_coord(&(self.x.1, self.y.1)),
+            self.log,
+        ))
     }
 }
 
-impl LineFigure<'_> {
-    fn draw_on<DB, X, Y>(&self, root: &DrawingArea<DB, Shift>, xr: X, yr: Y) -> DrawResult<(), DB>
-    where
-        DB: DrawingBackend,
-        X: AsRangedCoord<Value = f64>,
-        Y: AsRangedCoord<Value = f64>,
-        X::CoordDescType: Ranged<ValueType = f64> + ValueFormatter<f64>,
-        Y::CoordDescType: Ranged<ValueType = f64> + ValueFormatter<f64>,
-    {
-        let opts = self.opts;
-        let mut builder = ChartBuilder::on(root);
-        builder.margin(18).x_label_area_size(52).y_label_area_size(72);
-        if let Some(t) = &opts.title {
-            builder.caption(t, (FONT, 22));
+/// An axis (linear or log) whose ticks are exactly `ticks`.
+pub(crate) struct Ticked<R> {
+    pub inner: R,
+    pub ticks: Vec<f64>,
+}
+
+impl<R: Ranged<ValueType = f64>> Ranged for Ticked<R> {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.inner.map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.max_num_points() == 0 {
+            return Vec::new();
         }
-        let mut chart = builder.build_cartesian_2d(xr, yr)?;
-        let fmt = |v: &f64| fmt_num(*v);
-        chart
-            .configure_mesh()
-            .x_label_formatter(&fmt)
-            .y_label_formatter(&fmt)
-            .x_desc(opts.xlabel.as_str())
-            .y_desc(opts.ylabel.as_str())
-            .label_style((FONT, 15))
-            .axis_desc_style((FONT, 17))
-            .bold_line_style(RGBColor(218, 218, 218))
-            .light_line_style(TRANSPARENT)
-            .draw()?;
+        self.ticks.clone()
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.inner.range()
+    }
+}
+
+/// Line prims of a polyline given in pixels, clipped to `plot`.
+pub(crate) fn clipped_lines(
+    pts: &[(f64, f64)],
+    plot: &PixRect,
+    color: RGBColor,
+    width: u32,
+    dash: Dash,
+) -> Vec<Prim> {
+    clip_polyline(pts, plot)
+        .into_iter()
+        .map(|run| Prim::Line {
+            pts: run,
+            color,
+            width,
+            dash,
+        })
+        .collect()
+}
+
+/// A vertical error bar from `lo` to `hi` (pixels) at `x` with 8-pixel caps, clipped.
+pub(crate) fn error_bar(x: f64, lo: f64, hi: f64, plot: &PixRect, color: RGBColor) -> Vec<Prim> {
+    let mut out = clipped_lines(&[(x, lo), (x, hi)], plot, color, 1, Dash::Solid);
+    for y in [lo, hi] {
+        out.extend(clipped_lines(
+            &[(x - 4.0, y), (x + 4.0, y)],
+            plot,
+            color,
+            1,
+            Dash::Solid,
+        ));
+    }
+    out
+}
+
+impl LineFigure<'_> {
+    fn frame(&self) -> Frame<'_> {
+        Frame {
+            x: self.x,
+            y: self.y,
+            log: (self.opts.log_x, self.opts.log_y),
+            xt: &self.xt,
+            yt: &self.yt,
+            xlabel: &self.opts.xlabel,
+            ylabel: &self.opts.ylabel,
+            titled: self.opts.title.is_some(),
+        }
+    }
+
+    /// Everything the data draws, in pixels, clipped to the plot area.
+    fn prims(&self, axes: &Axes) -> Vec<Prim> {
+        let opts = self.opts;
+        let plot = &axes.plot;
         let y_floor = self
             .clean
             .iter()
             .flat_map(|c| c.pts.iter().map(|p| p.1))
             .fold(f64::INFINITY, f64::min);
-        for (i, c) in self.clean.iter().enumerate() {
-            let hue = PALETTE[i % PALETTE.len()];
+        let lower = |y: f64, e: f64| {
+            if opts.log_y && y - e <= 0.0 {
+                y.min(y_floor)
+            } else {
+                y - e
+            }
+        };
+        let mut out = Vec::new();
+        for c in &self.clean {
             if c.has_err {
                 match opts.error_style {
                     ErrorStyle::Band => {
                         // polygon: upper edge left → right, lower edge right → left
-                        let lower = |y: f64, e: f64| {
-                            if opts.log_y && y - e <= 0.0 {
-                                y.min(y_floor)
-                            } else {
-                                y - e
-                            }
-                        };
-                        let mut poly: Vec<(f64, f64)> = c.pts.iter().map(|&(x, y, e)| (x, y + e)).collect();
-                        poly.extend(c.pts.iter().rev().map(|&(x, y, e)| (x, lower(y, e))));
-                        chart.draw_series(std::iter::once(Polygon::new(poly, hue.mix(0.22).filled())))?;
+                        let mut poly: Vec<(f64, f64)> =
+                            c.pts.iter().map(|&(x, y, e)| axes.map((x, y + e))).collect();
+                        poly.extend(c.pts.iter().rev().map(|&(x, y, e)| axes.map((x, lower(y, e)))));
+                        let pts = clip_polygon(&poly, plot);
+                        if pts.len() >= 3 {
+                            out.push(Prim::Fill {
+                                pts,
+                                color: c.color,
+                                alpha: 0.22,
+                            });
+                        }
                     }
                     ErrorStyle::Bars => {
-                        let style = hue.stroke_width(1);
                         for &(x, y, e) in c.pts.iter().filter(|p| p.2 > 0.0) {
                             let lo = if opts.log_y && y - e <= 0.0 { y } else { y - e };
-                            draw_error_bar(&mut chart, x, lo, y + e, style)?;
+                            let (px, plo) = axes.map((x, lo));
+                            let phi = axes.y.map(y + e);
+                            if px >= plot.x0 && px <= plot.x1 {
+                                out.extend(error_bar(px, plo, phi, plot, c.color));
+                            }
                         }
                     }
                 }
             }
-            let line: Vec<(f64, f64)> = c.pts.iter().map(|&(x, y, _)| (x, y)).collect();
-            let style = hue.stroke_width(2);
-            let anno = if c.dashed {
-                chart.draw_series(DashedLineSeries::new(line.clone(), 10, 6, style))?
-            } else {
-                chart.draw_series(LineSeries::new(line.clone(), style))?
-            };
-            if !c.label.is_empty() {
-                let dashed = c.dashed;
-                if dashed {
-                    anno.label(c.label.clone())
-                        .legend(move |xy| dashed_swatch(xy, style));
-                } else {
-                    anno.label(c.label.clone())
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
-                }
-            }
-            if opts.markers {
-                chart.draw_series(line.iter().map(|&p| Circle::new(p, 3, hue.filled())))?;
+            let line: Vec<(f64, f64)> = c.pts.iter().map(|&(x, y, _)| axes.map((x, y))).collect();
+            out.extend(clipped_lines(&line, plot, c.color, 2, c.dash));
+            if opts.markers || line.len() == 1 {
+                out.extend(line.iter().filter(|p| plot.contains(**p)).map(|&at| Prim::Dot {
+                    at,
+                    r: 3,
+                    color: c.color,
+                    outline: false,
+                }));
             }
         }
-        if self.clean.iter().any(|c| !c.label.is_empty()) {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .margin(12)
-                .label_font((FONT, 15))
-                .background_style(WHITE.mix(0.9))
-                .border_style(RGBColor(170, 170, 170))
-                .draw()?;
-        }
-        Ok(())
+        out
+    }
+
+    fn entries(&self) -> Vec<Entry> {
+        self.clean
+            .iter()
+            .filter(|c| !c.label.is_empty())
+            .map(|c| Entry {
+                label: c.label.clone(),
+                swatch: Swatch::Line {
+                    color: c.color,
+                    width: 2,
+                    dash: c.dash,
+                    dot: self.opts.markers,
+                    band: c.has_err && self.opts.error_style == ErrorStyle::Band,
+                },
+            })
+            .collect()
     }
 }
 
-/// Draw a vertical error bar from `lo` to `hi` at `x` with 8-pixel caps.
-pub(crate) fn draw_error_bar<DB, X, Y>(
-    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
-    x: f64,
-    lo: f64,
-    hi: f64,
-    style: ShapeStyle,
-) -> DrawResult<(), DB>
-where
-    DB: DrawingBackend,
-    X: Ranged<ValueType = f64>,
-    Y: Ranged<ValueType = f64>,
-{
-    chart.draw_series(std::iter::once(PathElement::new(vec![(x, lo), (x, hi)], style)))?;
-    for y in [lo, hi] {
-        chart.draw_series(std::iter::once(
-            EmptyElement::at((x, y)) + PathElement::new(vec![(-4, 0), (4, 0)], style),
-        ))?;
+impl FigureDraw for LineFigure<'_> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        sink: &mut RasterSink,
+    ) -> DrawResult<(), DB> {
+        let body = titled(root, self.opts.title.as_deref())?;
+        let entries = self.entries();
+        let size = if entries.is_empty() {
+            None
+        } else {
+            Some(legend_size(root, &entries)?)
+        };
+        let frame = self.frame();
+        let (area, legend) = place_legend(&body, self.opts.legend, size, |a| {
+            let axes = frame.build(a, false)?;
+            Ok((vec![axes.plot], self.prims(&axes)))
+        })?;
+        let axes = frame.build(&area, true)?;
+        draw_prims(root, sink, &self.prims(&axes))?;
+        if let Some(b) = legend {
+            draw_legend(root, sink, &b, &entries)?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -17,7 +17,11 @@
 mod bar;
 mod frc;
 mod heatmap;
+mod legend;
 mod line;
+#[cfg(test)]
+mod placement_tests;
+mod style;
 
 use std::io::Write;
 use std::path::Path;
@@ -25,6 +29,7 @@ use std::sync::Once;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::Color as _;
 
 use crate::error::{Error, Result};
 use crate::image::io::write_atomic;
@@ -32,7 +37,9 @@ use crate::image::io::write_atomic;
 pub use bar::{bar_chart, BarOptions, BarSeries};
 pub use frc::{frc_legend, plot_frc, FrcPlotOptions, FrcSeries, FrcThreshold};
 pub use heatmap::{heatmap, panel, HeatmapOptions, PanelOptions};
+pub use legend::LegendPos;
 pub use line::{line_plot, ErrorStyle, LinePlotOptions, Series};
+pub use style::{Color, Dash, PixRect};
 
 /// Distinct line colours (the "tab10" palette), cycled per curve.
 pub(crate) const PALETTE: [RGBColor; 10] = [
@@ -101,8 +108,10 @@ pub(crate) struct Raster {
 /// Collects the rasters of an SVG figure (drawn as marker rectangles, swapped
 /// for `<image>` elements afterwards), or blits them directly into a bitmap.
 pub(crate) struct RasterSink {
-    format: Format,
+    pub(crate) format: Format,
     svg_images: Vec<Raster>,
+    /// SVG only: the real colour and dash behind each dash marker colour.
+    svg_dashes: Vec<(RGBColor, style::Dash)>,
 }
 
 /// The marker colour of SVG raster number `k` (replaced after drawing).
@@ -110,7 +119,37 @@ fn marker_color(k: usize) -> RGBColor {
     RGBColor(1, 2 + (k / 250) as u8, 3 + (k % 250) as u8)
 }
 
+/// The marker stroke colour of SVG dash pattern number `k` (replaced after drawing).
+fn dash_marker(k: usize) -> RGBColor {
+    RGBColor(2, 3 + (k / 250) as u8, 4 + (k % 250) as u8)
+}
+
 impl RasterSink {
+    /// The stroke colour to draw a line of `color` and `dash` with: in SVG a
+    /// dashed line gets a marker colour, swapped afterwards for the colour and
+    /// a `stroke-dasharray`; a solid line keeps its colour (nudged off the
+    /// marker range).
+    pub(crate) fn stroke(&mut self, color: RGBColor, dash: style::Dash) -> RGBColor {
+        if self.format != Format::Svg {
+            return color;
+        }
+        if dash == style::Dash::Solid {
+            return if color.0 == 2 {
+                RGBColor(3, color.1, color.2)
+            } else {
+                color
+            };
+        }
+        let k = match self.svg_dashes.iter().position(|&(c, d)| c == color && d == dash) {
+            Some(k) => k,
+            None => {
+                self.svg_dashes.push((color, dash));
+                self.svg_dashes.len() - 1
+            }
+        };
+        dash_marker(k)
+    }
+
     pub(crate) fn place<DB: DrawingBackend>(
         &mut self,
         root: &DrawingArea<DB, Shift>,
@@ -178,6 +217,7 @@ where
     let mut sink = RasterSink {
         format,
         svg_images: Vec::new(),
+        svg_dashes: Vec::new(),
     };
     let fail = |e: String| Error::format(path, format!("drawing the figure failed: {e}"));
     match format {
@@ -190,6 +230,7 @@ where
                 root.present().map_err(|e| fail(e.to_string()))?;
             }
             let svg = embed_rasters(svg, &sink.svg_images)?;
+            let svg = apply_dashes(svg, &sink.svg_dashes);
             write_atomic(path, |w| {
                 w.write_all(svg.as_bytes()).map_err(|e| Error::io(path, e))
             })
@@ -222,6 +263,23 @@ pub(crate) trait FigureDraw {
         root: &DrawingArea<DB, Shift>,
         sink: &mut RasterSink,
     ) -> DrawResult<(), DB>;
+}
+
+/// Swap each dash marker stroke for the real colour and its `stroke-dasharray`.
+fn apply_dashes(mut svg: String, dashes: &[(RGBColor, style::Dash)]) -> String {
+    for (k, (c, d)) in dashes.iter().enumerate() {
+        let RGBColor(a, b, m) = dash_marker(k);
+        let needle = format!("stroke=\"#{a:02X}{b:02X}{m:02X}\"");
+        let real = format!(
+            "stroke=\"#{:02X}{:02X}{:02X}\" stroke-dasharray=\"{}\"",
+            c.0,
+            c.1,
+            c.2,
+            d.dasharray()
+        );
+        svg = svg.replace(&needle, &real);
+    }
+    svg
 }
 
 /// Replace each raster's marker rectangle by an `<image>` holding the raster
@@ -349,17 +407,6 @@ pub(crate) fn check_len(name: &str, what: &str, got: usize, want: usize) -> Resu
     Ok(())
 }
 
-/// Two dashes drawn at pixel offsets from a legend position.
-pub(crate) type Swatch<DB> =
-    plotters::element::ComposedElement<(i32, i32), DB, PathElement<(i32, i32)>, PathElement<(i32, i32)>>;
-
-/// A dashed legend sample, 20 px long, starting at `(x, y)`.
-pub(crate) fn dashed_swatch<DB: DrawingBackend>((x, y): (i32, i32), style: ShapeStyle) -> Swatch<DB> {
-    EmptyElement::at((x, y))
-        + PathElement::new(vec![(0, 0), (8, 0)], style)
-        + PathElement::new(vec![(12, 0), (20, 0)], style)
-}
-
 /// Lighter version of a colour: mixed with white, `t` = 0 (unchanged) … 1 (white).
 pub(crate) fn lighten(c: RGBColor, t: f64) -> RGBColor {
     let m = |v: u8| (v as f64 + (255.0 - v as f64) * t).round() as u8;
@@ -481,7 +528,7 @@ mod gallery {
                 },
             )
             .unwrap();
-            let crop = sub.crop(400, 400, 300, 200).unwrap();
+            let crop = sub.crop(100, 150, 300, 200).unwrap();
             heatmap(
                 &crop,
                 dir.join(format!("heatmap_small.{ext}")),
@@ -493,19 +540,34 @@ mod gallery {
                 },
             )
             .unwrap();
+            let images = [
+                (sub.crop(56, 56, 400, 400).unwrap(), "input (5–30 %)".into()),
+                (full.crop(56, 56, 400, 400).unwrap(), "target".into()),
+                (
+                    full.crop(56, 56, 400, 400).unwrap().normalize().unwrap(),
+                    "normalized".into(),
+                ),
+            ];
             panel(
-                &[
-                    (sub.crop(300, 300, 600, 600).unwrap(), "input (5–30 %)".into()),
-                    (full.crop(300, 300, 600, 600).unwrap(), "target".into()),
-                    (
-                        full.crop(300, 300, 600, 600).unwrap().normalize().unwrap(),
-                        "normalized".into(),
-                    ),
-                ],
+                &images,
                 dir.join(format!("panel.{ext}")),
                 &PanelOptions {
                     title: Some("Training pair spot01".into()),
                     colorbar: true,
+                    colorbar_label: Some("counts".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            panel(
+                &images[..2],
+                dir.join(format!("panel_shared.{ext}")),
+                &PanelOptions {
+                    title: Some("One colour scale".into()),
+                    colorbar: true,
+                    colorbar_label: Some("counts".into()),
+                    shared_scale: true,
+                    vmax_percentile: Some(99.5),
                     ..Default::default()
                 },
             )
@@ -593,6 +655,29 @@ mod gallery {
                     title: Some("Metrics per loss".into()),
                     ylabel: "score".into(),
                     xlabel: "loss configuration".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            bar_chart(
+                &["MS-SSIM".into(), "area-FRC".into(), "MSE".into()],
+                &[
+                    BarSeries {
+                        label: "MS-SSIM loss".into(),
+                        values: vec![0.76, 0.2, 0.016],
+                        err: None,
+                    },
+                    BarSeries {
+                        label: "FRC loss".into(),
+                        values: vec![0.78, 0.33, 0.022],
+                        err: None,
+                    },
+                ],
+                dir.join(format!("bars_own_axes.{ext}")),
+                &BarOptions {
+                    title: Some("Metrics, each on its own axis".into()),
+                    ylabel: "value".into(),
+                    shared_y: false,
                     ..Default::default()
                 },
             )

@@ -65,7 +65,17 @@ pub fn akde_options(o: &super::spec::Options) -> super::api::RResult<AkdeOptions
 }
 
 fn show_spec() -> Vec<Opt> {
-    vec![Opt::choice("colormap", "hot", &Colormap::NAMES).doc("colour map")]
+    let d = crate::image::ShowOptions::default();
+    vec![
+        Opt::choice("colormap", d.colormap.name(), &Colormap::NAMES).doc("colour map"),
+        Opt::num_opt("vmin").default_text("the minimum").doc("value at the bottom of the colour range"),
+        Opt::num_opt("vmax")
+            .default_text("the `percentile` of the values above the minimum")
+            .doc("value at the top of the colour range"),
+        Opt::num("percentile", d.percentile)
+            .check(Check::Range(0.0, 100.0))
+            .doc("percentile for the default vmax (100: the maximum); 99.5 shows sparse renders with contrast"),
+    ]
 }
 
 pub fn register(api: &mut Api) {
@@ -404,10 +414,16 @@ pub fn register(api: &mut Api) {
     api.method::<ImageRef>("show")
         .opts(show_spec())
         .doc("Draw the image in the terminal (kitty/iTerm/sixel graphics where supported, Unicode half-blocks otherwise); prints a one-line description when the output is not a terminal.")
-        .example("img.show(#{ colormap: \"viridis\" });")
+        .example("img.show(#{ colormap: \"viridis\", percentile: 99.0 });")
         .call(|c| {
             let i = c.recv::<ImageRef>()?;
-            let cm: Colormap = c.opts()?.parse("colormap")?;
-            c.run(|| i.0.show(cm))
+            let o = c.opts()?;
+            let opts = crate::image::ShowOptions {
+                colormap: o.parse("colormap")?,
+                vmin: o.opt_num("vmin")?,
+                vmax: o.opt_num("vmax")?,
+                percentile: o.num("percentile")?,
+            };
+            c.run(|| i.0.show_with(&opts))
         });
 }

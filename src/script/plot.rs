@@ -8,8 +8,8 @@ use super::sandbox;
 use super::spec::{nested, Check, Opt, Options};
 use crate::image::Colormap;
 use crate::plot::{
-    self, BarOptions, BarSeries, ErrorStyle, FrcPlotOptions, FrcSeries, HeatmapOptions, LinePlotOptions,
-    PanelOptions, Series,
+    self, BarOptions, BarSeries, Color, Dash, ErrorStyle, FrcPlotOptions, FrcSeries, HeatmapOptions,
+    LegendPos, LinePlotOptions, PanelOptions, Series,
 };
 use rhai::{Array, Map};
 
@@ -29,6 +29,64 @@ fn size(o: &Options, default: (u32, u32)) -> RResult<(u32, u32)> {
     Ok(o.opt_nums("size")?
         .map(|s| (s[0] as u32, s[1] as u32))
         .unwrap_or(default))
+}
+
+/// Parse each string of option `key` with the numerics' `FromStr`.
+fn parse_list<T>(o: &Options, key: &str) -> RResult<Vec<T>>
+where
+    T: std::str::FromStr<Err = crate::Error>,
+{
+    o.opt_strs(key)?
+        .unwrap_or_default()
+        .iter()
+        .map(|v| {
+            v.parse::<T>()
+                .map_err(|e| rt_error(format!("{}: option `{key}`: {e}", o.func())))
+        })
+        .collect()
+}
+
+/// A parsed optional string of option `key`.
+fn parse_opt<T>(o: &Options, key: &str) -> RResult<Option<T>>
+where
+    T: std::str::FromStr<Err = crate::Error>,
+{
+    match o.opt_str(key)? {
+        None => Ok(None),
+        Some(v) => v
+            .parse::<T>()
+            .map(Some)
+            .map_err(|e| rt_error(format!("{}: option `{key}`: {e}", o.func()))),
+    }
+}
+
+/// An axis range `[low, high]` if given.
+fn lim(o: &Options, key: &str) -> RResult<Option<(f64, f64)>> {
+    Ok(o.opt_nums(key)?.map(|v| (v[0], v[1])))
+}
+
+/// Colours per series: a series' own `color`, else the options' `colors[i]`,
+/// else the default cycle; empty when neither is given (all defaults).
+fn merged_colors(own: &[Option<Color>], listed: &[Color]) -> Vec<Color> {
+    if own.iter().all(Option::is_none) && listed.is_empty() {
+        return Vec::new();
+    }
+    (0..own.len())
+        .map(|i| {
+            own[i]
+                .or_else(|| listed.get(i).copied())
+                .unwrap_or_else(|| plot::PALETTE[i % plot::PALETTE.len()].into())
+        })
+        .collect()
+}
+
+fn legend_opt() -> Opt {
+    Opt::choice("legend", "auto", &LegendPos::NAMES)
+        .doc("legend position; auto: the first corner that covers no data, else outside right")
+}
+
+fn colors_opt() -> Opt {
+    Opt::strs("colors").doc("colour of each series in order: \"#rrggbb\", \"C0\"..\"C9\" or a name (red, blue, black, gray, ...)")
 }
 
 fn heatmap_spec() -> Vec<Opt> {
@@ -52,6 +110,10 @@ fn heatmap_spec() -> Vec<Opt> {
             .check(Check::Range(64.0, 8000.0))
             .unit("px")
             .doc("side of the image area"),
+        Opt::num_opt("vmax_percentile")
+            .check(Check::Range(0.0, 100.0))
+            .default_text("none: the maximum")
+            .doc("without vmax, the top of the colour range is this percentile of the values above the minimum (e.g. 99.5 for sparse renders)"),
     ]
 }
 
@@ -66,6 +128,15 @@ fn line_spec() -> Vec<Opt> {
         Opt::choice("error_style", "band", ErrorStyle::NAMES).doc("how yerr is drawn"),
         Opt::bool("markers", d.markers).doc("a marker at each point"),
         size_opt(d.size),
+        colors_opt(),
+        Opt::strs("dashes").doc("dash of each series in order: solid, dashed, dotted, dashdot (default: `dashed` of the series)"),
+        Opt::nums("xlim", 2).default_text("the data").doc("[low, high] of the x axis; data outside is clipped"),
+        Opt::nums("ylim", 2).default_text("the data in the x range").doc("[low, high] of the y axis"),
+        Opt::any("integer_x", "true or false")
+            .default_text("true when every x is a whole number")
+            .doc("x ticks at whole numbers only (counts such as epochs)"),
+        Opt::bool("integer_y", d.integer_y).doc("y ticks at whole numbers only"),
+        legend_opt(),
     ]
 }
 
@@ -76,6 +147,8 @@ fn series_spec() -> Vec<Opt> {
         Opt::nums("yerr", 0).doc("error of each y (mean ± sd)"),
         Opt::str("label", "").doc("legend label"),
         Opt::bool("dashed", false).doc("dashed line"),
+        Opt::str_opt("color").doc("line colour (overrides the options' `colors`)"),
+        Opt::str_opt("dash").doc("solid, dashed, dotted or dashdot (overrides `dashed`)"),
     ]
 }
 
@@ -84,6 +157,7 @@ fn bar_series_spec() -> Vec<Opt> {
         Opt::str("label", "").doc("legend label"),
         Opt::nums("values", 0).doc("one value per group (required)"),
         Opt::nums("err", 0).doc("error bar of each value"),
+        Opt::str_opt("color").doc("bar colour (overrides the options' `colors`)"),
     ]
 }
 
@@ -124,6 +198,7 @@ pub fn register(api: &mut Api) {
                 colorbar_label: o.opt_str("colorbar_label")?,
                 size_px: o.count("size_px")? as u32,
                 max_raster_px: d.max_raster_px,
+                vmax_percentile: o.opt_num("vmax_percentile")?,
             };
             c.run(|| {
                 write_check(&p)?;
@@ -141,6 +216,8 @@ pub fn register(api: &mut Api) {
                 .default_text("true")
                 .doc("true: the 1/7 line; \"half_bit\": the half-bit curve and its resolutions; false: none"),
             size_opt((820, 560)),
+            colors_opt(),
+            legend_opt(),
         ])
         .doc("Plot FRC curves (SVG or PNG): x = spatial frequency in nm^-1 up to Nyquist, y from -0.2 to 1.05; each curve raw (light) and LOESS-smoothed (dark) in its colour, the threshold, a marker and drop line at each crossing, \"Resolution: X nm\" in the legend. `curves` is an array, even for one curve.")
         .example("plot_frc([curve], \"frc.svg\", #{ labels: [\"self-FRC\"] });")
@@ -183,6 +260,8 @@ pub fn register(api: &mut Api) {
                 title: o.opt_str("title")?,
                 show_threshold: show,
                 size: size(&o, (820, 560))?,
+                colors: parse_list(&o, "colors")?,
+                legend: o.parse("legend")?,
             };
             c.run(|| {
                 write_check(&path)?;
@@ -199,8 +278,11 @@ pub fn register(api: &mut Api) {
         .call(|c| {
             let (items, p) = (c.array("series")?, c.str("path")?);
             let mut series = Vec::new();
+            let (mut own_colors, mut own_dashes) = (Vec::new(), Vec::new());
             for (i, map) in maps("plot_lines", "series", &items)?.into_iter().enumerate() {
                 let so = nested("plot_lines series", series_spec(), map)?;
+                own_colors.push(parse_opt::<Color>(&so, "color")?);
+                own_dashes.push(parse_opt::<Dash>(&so, "dash")?);
                 let y = so
                     .opt_nums("y")?
                     .ok_or_else(|| rt_error(format!("plot_lines: series {i} has no `y`")))?;
@@ -215,6 +297,24 @@ pub fn register(api: &mut Api) {
             }
             let o = c.opts()?;
             let d = LinePlotOptions::default();
+            let listed: Vec<Dash> = parse_list(&o, "dashes")?;
+            let dashes = if own_dashes.iter().all(Option::is_none) && listed.is_empty() {
+                Vec::new()
+            } else {
+                (0..series.len())
+                    .map(|i| {
+                        own_dashes[i]
+                            .or_else(|| listed.get(i).copied())
+                            .unwrap_or(if series[i].dashed { Dash::Dashed } else { Dash::Solid })
+                    })
+                    .collect()
+            };
+            let integer_x = match o.raw("integer_x") {
+                None => None,
+                Some(v) => Some(v.as_bool().map_err(|_| {
+                    rt_error(format!("plot_lines: option `integer_x` must be true or false, got {v}"))
+                })?),
+            };
             let opts = LinePlotOptions {
                 title: o.opt_str("title")?,
                 xlabel: o.str("xlabel")?,
@@ -224,6 +324,13 @@ pub fn register(api: &mut Api) {
                 error_style: o.parse("error_style")?,
                 markers: o.bool("markers")?,
                 size: size(&o, d.size)?,
+                colors: merged_colors(&own_colors, &parse_list(&o, "colors")?),
+                dashes,
+                xlim: lim(&o, "xlim")?,
+                ylim: lim(&o, "ylim")?,
+                integer_x,
+                integer_y: o.bool("integer_y")?,
+                legend: o.parse("legend")?,
             };
             c.run(|| {
                 write_check(&p)?;
@@ -240,6 +347,10 @@ pub fn register(api: &mut Api) {
             Opt::str("xlabel", "").doc("x axis label"),
             Opt::str("ylabel", "").doc("y axis label"),
             size_opt((820, 560)),
+            colors_opt(),
+            Opt::nums("ylim", 2).default_text("0 and the data").doc("[low, high] of the y axis"),
+            Opt::bool("shared_y", true).doc("one y axis for all groups; false: each group its own axis (groups of different scale, e.g. MS-SSIM and MSE)"),
+            legend_opt(),
         ])
         .doc("Grouped bar chart (SVG or PNG): `groups` names the positions along x; each series is #{ label, values: [one per group], err: [optional] }.")
         .example("plot_bars([\"PSNR\", \"MS-SSIM\"], [#{ label: \"FRC\", values: [21.0, 0.8] }], \"bars.svg\");")
@@ -247,8 +358,10 @@ pub fn register(api: &mut Api) {
             let (g, items, p) = (c.array("groups")?, c.array("series")?, c.str("path")?);
             let groups: Vec<String> = g.iter().map(|v| v.to_string()).collect();
             let mut series = Vec::new();
+            let mut own_colors = Vec::new();
             for (i, map) in maps("plot_bars", "series", &items)?.into_iter().enumerate() {
                 let so = nested("plot_bars series", bar_series_spec(), map)?;
+                own_colors.push(parse_opt::<Color>(&so, "color")?);
                 let values = so
                     .opt_nums("values")?
                     .ok_or_else(|| rt_error(format!("plot_bars: series {i} has no `values`")))?;
@@ -264,6 +377,10 @@ pub fn register(api: &mut Api) {
                 ylabel: o.str("ylabel")?,
                 xlabel: o.str("xlabel")?,
                 size: size(&o, (820, 560))?,
+                colors: merged_colors(&own_colors, &parse_list(&o, "colors")?),
+                ylim: lim(&o, "ylim")?,
+                shared_y: o.bool("shared_y")?,
+                legend: o.parse("legend")?,
             };
             c.run(|| {
                 write_check(&p)?;
@@ -283,7 +400,14 @@ pub fn register(api: &mut Api) {
             Opt::num_opt("scalebar_nm").unit("nm").doc("scale bar length in each image"),
             Opt::num_opt("vmin").default_text("each image its own").doc("shared bottom of the colour range"),
             Opt::num_opt("vmax").default_text("each image its own").doc("shared top of the colour range"),
-            Opt::bool("colorbar", pd.colorbar).doc("a colour bar beside each image"),
+            Opt::bool("colorbar", pd.colorbar).doc("a colour bar beside each image (one for the panel with shared_scale)"),
+            Opt::str_opt("colorbar_label").doc("label beside the colour bar(s)"),
+            Opt::bool("shared_scale", pd.shared_scale)
+                .doc("one colour range for all images (lowest bottom to highest top of their ranges) and one colour bar"),
+            Opt::num_opt("vmax_percentile")
+                .check(Check::Range(0.0, 100.0))
+                .default_text("none: the maximum")
+                .doc("without vmax, the top of each colour range is this percentile of the values above the minimum"),
             Opt::str_opt("title").doc("title above the panel"),
             Opt::count("size_px", pd.size_px as usize)
                 .check(Check::Range(32.0, 4000.0))
@@ -319,6 +443,9 @@ pub fn register(api: &mut Api) {
                 vmin: o.opt_num("vmin")?,
                 vmax: o.opt_num("vmax")?,
                 colorbar: o.bool("colorbar")?,
+                colorbar_label: o.opt_str("colorbar_label")?,
+                shared_scale: o.bool("shared_scale")?,
+                vmax_percentile: o.opt_num("vmax_percentile")?,
                 title: o.opt_str("title")?,
                 size_px: o.count("size_px")? as u32,
                 max_raster_px,
