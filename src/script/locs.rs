@@ -156,6 +156,7 @@ fn sim_options(func: &str, m: &Map) -> RResult<SimOptions> {
         blink_continue: o.float("blink_continue", d.blink_continue)?,
         precision_nm: o.opt_float("precision_nm")?,
         paths: paths.or(d.paths),
+        drift_nm: d.drift_nm,
     })
 }
 
@@ -165,11 +166,13 @@ fn simulate(func: &str, opts: &SimOptions) -> RResult<LocsRef> {
         locs,
         filaments,
         epitopes,
+        drift,
     } = sim;
     let truth = Simulation {
         locs: Locs::empty(locs.meta.clone()),
         filaments,
         epitopes,
+        drift,
     };
     Ok(LocsRef {
         locs: Arc::new(locs),
