@@ -4,9 +4,10 @@
 //! language: [`locs`] (localization tables, file formats, simulation,
 //! rendering), [`image`] (rasters and image files), [`density`] (Gaussian KDE
 //! and the anisotropic adaptive KDE), [`frc`] (Fourier ring correlation),
-//! [`metrics`] (MSE, PSNR, SSIM, MS-SSIM), [`plot`] (figures) and [`nn`] (the
-//! U-Net). [`script`] registers them with the Rhai engine; the binary's REPL
-//! and command line sit on top.
+//! [`metrics`] (MSE, PSNR, SSIM, MS-SSIM), [`preprocess`] (drift, NeNA,
+//! linking), [`plot`] (figures) and [`nn`] (the U-Net). [`script`]
+//! registers them with the Rhai engine; the binary's REPL and command line
+//! sit on top.
 
 pub mod density;
 pub mod error;
@@ -19,6 +20,7 @@ pub mod locs;
 pub mod metrics;
 pub mod nn;
 pub mod plot;
+pub mod preprocess;
 pub mod progress;
 pub mod script;
 #[cfg(test)]

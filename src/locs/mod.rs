@@ -21,7 +21,7 @@ pub mod select;
 pub mod simulate;
 pub mod thunderstorm;
 
-pub use render::{RenderOptions, RenderOrigin};
+pub use render::{Blur, RenderOptions, RenderOrigin};
 pub use select::SplitMode;
 pub use simulate::{simulate_microtubules, SimOptions, Simulation};
 

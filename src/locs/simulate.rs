@@ -28,6 +28,14 @@
 //!    5 % noise), bg, lpx = lpy = σ, ellipticity = (max−min)/max of sx, sy,
 //!    net_gradient (∝ photons). Lengths in nm.
 //!
+//! 5. **Drift** (optional, `drift_nm` > 0): every localization of frame f is
+//!    displaced by a smooth drift D(f) = drift_nm · g(f/(frames − 1)) per
+//!    axis, with g(u) = c₀u + Σ_{k=1..3} c_k sin(πku)/k (c ~ N(0, 1), from
+//!    its own generator seeded by `seed`, so the rest of the simulation is
+//!    the same with and without drift) scaled so that max |g| = 1: the
+//!    drift starts at 0 and its largest excursion is `drift_nm`. The truth
+//!    is [`Simulation::drift`].
+//!
 //! Localizations outside the field are dropped; the table is sorted by frame.
 
 use super::{Column, ColumnData, Locs, Metadata};
@@ -80,6 +88,8 @@ pub struct SimOptions {
     pub precision_nm: Option<f64>,
     /// Explicit filament axes as polylines of (x, y) points, replacing the random filaments.
     pub paths: Option<Vec<Vec<(f64, f64)>>>,
+    /// Largest excursion of a smooth random drift per axis (default 0: none).
+    pub drift_nm: f64,
 }
 
 impl Default for SimOptions {
@@ -103,6 +113,7 @@ impl Default for SimOptions {
             blink_continue: 0.0,
             precision_nm: None,
             paths: None,
+            drift_nm: 0.0,
         }
     }
 }
@@ -154,6 +165,7 @@ impl SimOptions {
         nonneg("background", self.background)?;
         nonneg("tubule_radius_nm", self.tubule_radius_nm)?;
         nonneg("linker_nm", self.linker_nm)?;
+        nonneg("drift_nm", self.drift_nm)?;
         if !(0.0..1.0).contains(&self.blink_continue) {
             return Err(Error::arg(
                 "blink_continue",
@@ -223,7 +235,11 @@ impl SimOptions {
                 .map_or(self.n_locs.to_string(), |m| format!("{m} per epitope")),
             self.label_density_per_um,
             self.pixel_nm
-        )
+        ) + &*if self.drift_nm > 0.0 {
+            format!(" with drift up to {} nm", self.drift_nm)
+        } else {
+            String::new()
+        }
     }
 }
 
@@ -236,6 +252,8 @@ pub struct Simulation {
     pub filaments: Vec<Vec<(f64, f64)>>,
     /// Dye positions (nm), one per epitope.
     pub epitopes: Vec<(f64, f64)>,
+    /// The drift added to the localizations (`drift_nm` > 0), per frame.
+    pub drift: Option<crate::preprocess::Drift>,
 }
 
 impl Simulation {
@@ -314,9 +332,38 @@ fn random_filament(rng: &mut StdRng, size: f64, lp: f64) -> Vec<(f64, f64)> {
     path
 }
 
+/// The smooth drift of the module documentation, per frame (x, y in nm).
+fn simulated_drift(opt: &SimOptions) -> Result<crate::preprocess::Drift> {
+    let mut rng = StdRng::seed_from_u64(opt.seed ^ 0x6472_6966_7421);
+    let n = opt.frames as usize;
+    let mut axis = || -> Vec<f64> {
+        let c: Vec<f64> = (0..4).map(|_| rng.sample::<f64, _>(StandardNormal)).collect();
+        let g: Vec<f64> = (0..n)
+            .map(|f| {
+                let u = if n > 1 { f as f64 / (n - 1) as f64 } else { 0.0 };
+                c[0] * u
+                    + (1..4)
+                        .map(|k| c[k] * (std::f64::consts::PI * k as f64 * u).sin() / k as f64)
+                        .sum::<f64>()
+            })
+            .collect();
+        let max = g.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let scale = if max > 0.0 { opt.drift_nm / max } else { 0.0 };
+        g.into_iter().map(|v| v * scale).collect()
+    };
+    let x = axis();
+    let y = axis();
+    crate::preprocess::Drift::new(x, y)
+}
+
 /// Simulate a microtubule dataset (see the module documentation).
 pub fn simulate_microtubules(opt: &SimOptions) -> Result<Simulation> {
     opt.validate()?;
+    let drift = if opt.drift_nm > 0.0 {
+        Some(simulated_drift(opt)?)
+    } else {
+        None
+    };
     let mut rng = StdRng::seed_from_u64(opt.seed);
     let size = opt.size_nm;
     let filaments: Vec<Vec<(f64, f64)>> = match &opt.paths {
@@ -427,8 +474,11 @@ pub fn simulate_microtubules(opt: &SimOptions) -> Result<Simulation> {
                     + 8.0 * std::f64::consts::PI * s.powi(4) * b2 / (a * a * n * n))
                     .sqrt(),
             };
-            let x = ex + sigma * normal.sample(&mut rng);
-            let y = ey + sigma * normal.sample(&mut rng);
+            let (ddx, ddy) = drift
+                .as_ref()
+                .map_or((0.0, 0.0), |d| (d.x_nm[frame as usize], d.y_nm[frame as usize]));
+            let x = ex + sigma * normal.sample(&mut rng) + ddx;
+            let y = ey + sigma * normal.sample(&mut rng) + ddy;
             let sx = s * (1.0 + 0.05 * normal.sample(&mut rng));
             let sy = s * (1.0 + 0.05 * normal.sample(&mut rng));
             let bg = (b2 * (1.0 + 0.05 * normal.sample(&mut rng))).max(0.0);
@@ -490,6 +540,7 @@ pub fn simulate_microtubules(opt: &SimOptions) -> Result<Simulation> {
         locs,
         filaments,
         epitopes,
+        drift,
     })
 }
 
@@ -657,6 +708,49 @@ mod tests {
             ..base
         }
         .validate()
+        .is_err());
+    }
+
+    #[test]
+    fn drift_is_added_per_frame_and_changes_nothing_else() {
+        // One horizontal filament far from the edges: no row is dropped.
+        let base = SimOptions {
+            size_nm: 3000.0,
+            paths: Some(vec![vec![(500.0, 1500.0), (2500.0, 1500.0)]]),
+            n_locs: 5000,
+            frames: 3000,
+            seed: 7,
+            ..Default::default()
+        };
+        let plain = simulate_microtubules(&base).unwrap();
+        assert!(plain.drift.is_none());
+        let drifted = simulate_microtubules(&SimOptions {
+            drift_nm: 120.0,
+            ..base.clone()
+        })
+        .unwrap();
+        let d = drifted.drift.as_ref().unwrap();
+        assert_eq!(d.n_frames(), 3000);
+        assert_eq!((d.x_nm[0], d.y_nm[0]), (0.0, 0.0));
+        let ext = |v: &[f64]| v.iter().fold(0.0f64, |m, a| m.max(a.abs()));
+        assert!((ext(&d.x_nm) - 120.0).abs() < 1e-9 && (ext(&d.y_nm) - 120.0).abs() < 1e-9);
+        // Smooth: neighbouring frames differ by far less than a nm.
+        assert!(d.x_nm.windows(2).all(|w| (w[1] - w[0]).abs() < 0.5));
+        let (a, b) = (&plain.locs, &drifted.locs);
+        assert_eq!(a.len(), b.len());
+        assert_eq!(a.frame(), b.frame());
+        assert_eq!(a.column("lpx").unwrap(), b.column("lpx").unwrap());
+        for i in (0..a.len()).step_by(97) {
+            let f = a.frame()[i] as usize;
+            assert!((b.x()[i] as f64 - a.x()[i] as f64 - d.x_nm[f]).abs() < 1e-3);
+            assert!((b.y()[i] as f64 - a.y()[i] as f64 - d.y_nm[f]).abs() < 1e-3);
+        }
+        assert_eq!(plain.epitopes, drifted.epitopes);
+        assert!(b.meta.history[0].contains("drift up to 120 nm"));
+        assert!(simulate_microtubules(&SimOptions {
+            drift_nm: -1.0,
+            ..base
+        })
         .is_err());
     }
 }

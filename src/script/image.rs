@@ -186,7 +186,7 @@ pub fn register(api: &mut Api) {
         });
     api.method::<ImageRef>("akde")
         .opts(akde_spec())
-        .doc("Anisotropic adaptive KDE of the paper (eqs. 3-5, docs/methods.md §4): every non-zero pixel spreads its value with a Gaussian kernel whose covariance is the intensity-weighted covariance of its k×k window, normalised to unit Frobenius norm and multiplied by `scale`. The total intensity is kept (border \"clip\").")
+        .doc("Anisotropic adaptive KDE of the paper (eqs. 1, 3, 4; docs/methods.md §4): every non-zero pixel spreads its value with a Gaussian kernel whose covariance is the intensity-weighted covariance of its k×k window, normalised to unit Frobenius norm and multiplied by `scale`. The total intensity is kept (border \"clip\").")
         .example("let dens = img.threshold(2.0).akde(#{ window: 11, scale: 2.0 });")
         .call(|c| {
             let i = c.recv::<ImageRef>()?;

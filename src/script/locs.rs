@@ -203,6 +203,7 @@ fn sim_options(o: &Options, base: SimOptions) -> RResult<SimOptions> {
             Some(v) => Some(paths(v)?),
             None => base.paths,
         },
+        drift_nm: base.drift_nm,
     })
 }
 
