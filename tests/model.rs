@@ -13,11 +13,18 @@ const EXPECTED: (f64, f64, f64) = (-0.842813, 0.936828, -0.987907);
 
 #[test]
 fn shipped_model_predicts_a_known_crop() {
-    let net = UNet::load(repo_root().join(MODEL), &candle_core::Device::Cpu).expect("the shipped model loads");
+    let net =
+        UNet::load(repo_root().join(MODEL), &candle_core::Device::Cpu).expect("the shipped model loads");
     let img = locus::image::io::load_image(test_data("frcnet/spot04_sub.png")).unwrap();
     let crop = img.crop(128, 128, 256, 256).unwrap();
     let out = net
-        .predict(crop.data.view(), &PredictOptions { tile: 256, ..Default::default() })
+        .predict(
+            crop.data.view(),
+            &PredictOptions {
+                tile: 256,
+                ..Default::default()
+            },
+        )
         .unwrap();
     assert_eq!(out.dim(), (256, 256));
     let mean = out.iter().map(|&v| v as f64).sum::<f64>() / out.len() as f64;
@@ -28,12 +35,19 @@ fn shipped_model_predicts_a_known_crop() {
     let (want_mean, want_max, want_corner) = EXPECTED;
     assert!((mean - want_mean).abs() < 1e-3, "mean {mean} vs {want_mean}");
     assert!((max - want_max).abs() < 1e-3, "max {max} vs {want_max}");
-    assert!((corner - want_corner).abs() < 1e-3, "out[10, 20] {corner} vs {want_corner}");
+    assert!(
+        (corner - want_corner).abs() < 1e-3,
+        "out[10, 20] {corner} vs {want_corner}"
+    );
 }
 
 #[test]
 fn reconstruct_example_runs_on_the_picasso_samples() {
-    for f in ["raw_movie_locs.hdf5", "raw_movie_locs_picked.hdf5", "testdata_locs.hdf5"] {
+    for f in [
+        "raw_movie_locs.hdf5",
+        "raw_movie_locs_picked.hdf5",
+        "testdata_locs.hdf5",
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let input = test_data(&format!("picasso/{f}"));
         let (code, out, err) = run(&[

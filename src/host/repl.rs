@@ -310,7 +310,10 @@ fn command(session: &mut Session, line: &str) -> bool {
                 match crate::image::io::write_atomic(std::path::Path::new(arg), |w| {
                     w.write_all(text.as_bytes()).map_err(|e| crate::Error::io(arg, e))
                 }) {
-                    Ok(()) => println!("saved {} entries to {arg}", session.history.len()),
+                    Ok(()) => {
+                        let n = session.history.len();
+                        println!("saved {n} {} to {arg}", if n == 1 { "entry" } else { "entries" });
+                    }
                     Err(e) => eprintln!(":save: {e}"),
                 }
             }

@@ -26,10 +26,10 @@
 pub mod adam;
 pub mod checkpoint;
 pub mod data;
-pub mod history;
 pub mod device;
 #[cfg(test)]
 mod device_paths;
+pub mod history;
 pub mod loss;
 pub mod ops;
 pub mod predict;
@@ -38,8 +38,8 @@ pub mod train;
 pub mod unet;
 
 pub use data::{make_patch, normalize, Pairs, PatchOptions};
-pub use history::{EpochReport, History, HistoryPlotOptions};
 pub use device::DeviceSpec;
+pub use history::{EpochReport, History, HistoryPlotOptions};
 pub use loss::{AreaFrc, Loss, LossTerms, LossWeights};
 pub use predict::PredictOptions;
 pub use train::{train, TrainOptions};

@@ -144,7 +144,7 @@ fn sim_spec() -> Vec<Opt> {
         Opt::num_opt("precision_nm")
             .check(pos)
             .unit("nm")
-            .default_text("from photons (Thompson/Mortensen)")
+            .default_text("from photons (Thompson et al. 2002)")
             .doc("fixed localization precision"),
         Opt::any("paths", "array of polylines [[x, y], ...] in nm").doc("explicit filament axes"),
     ]
@@ -282,7 +282,7 @@ pub fn register(api: &mut Api) {
         });
     api.fun("simulate_microtubules")
         .opts(sim_spec())
-        .doc("Simulate a dSTORM microtubule dataset, deterministic per seed: worm-like filaments across the field, antibody-labelled epitopes around the tubule, Poisson blinking over the frames, Thompson/Mortensen localization precision from photon counts, all Picasso columns. Defaults: 10 µm field, 8 filaments, ~100k localizations, 20k frames, 108 nm camera pixels.")
+        .doc("Simulate a dSTORM microtubule dataset, deterministic per seed: worm-like filaments across the field, antibody-labelled epitopes around the tubule, Poisson blinking over the frames, localization precision from photon counts (Thompson et al. 2002), all Picasso columns. Defaults: 10 µm field, 8 filaments, ~100k localizations, 20k frames, 108 nm camera pixels.")
         .example("let sim = simulate_microtubules(#{ seed: 1, n_locs: 5000 });")
         .call(|c| {
             let opts = sim_options(&c.opts()?, SimOptions::default())?;
