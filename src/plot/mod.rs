@@ -17,6 +17,7 @@
 mod bar;
 mod frc;
 mod heatmap;
+mod hist;
 mod line;
 
 use std::io::Write;
@@ -32,6 +33,7 @@ use crate::image::io::write_atomic;
 pub use bar::{bar_chart, BarOptions, BarSeries};
 pub use frc::{frc_legend, plot_frc, FrcPlotOptions, FrcSeries, FrcThreshold};
 pub use heatmap::{heatmap, panel, HeatmapOptions, PanelOptions};
+pub use hist::{hist_plot, HistPlotOptions, HistSeries};
 pub use line::{line_plot, ErrorStyle, LinePlotOptions, Series};
 
 /// Distinct line colours (the "tab10" palette), cycled per curve.
