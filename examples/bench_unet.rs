@@ -2,12 +2,15 @@
 //! backward, Adam update) on the CPU, for `scripts/bench/unet.sh`.
 //!
 //! `cargo run --release --example bench_unet -- [--size 256] [--depth 8]
-//! [--filters 64] [--batch 1] [--steps 5] [--warmup 2] [--mode ours|stock|both|loss]`
+//! [--filters 64] [--batch 1] [--steps 5] [--warmup 2] [--mode ours|stock|both|loss]
+//! [--upsample transpose|resize_conv] [--loss mse|paper]`
 //!
 //! `ours`: the im2col/col2im kernels of `locus::nn::ops` and the fused Adam;
 //! `stock`: candle's own conv kernels and `candle_nn::AdamW` (weight decay 0).
-//! Prints one line per mode: `candle-<mode> step_ms=<median> ...`; `loss`
-//! times the paper's loss (forward + backward) instead.
+//! Prints one line per mode: `candle-<mode> step_ms=<median> ...` with the CPU
+//! time per step of the main thread (work on one core) and of the rayon pool;
+//! `--mode loss` times the paper's loss (forward + backward) instead, and
+//! `--loss paper` trains with it instead of the MSE.
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
@@ -56,13 +59,41 @@ fn cpu_ms() -> f64 {
     (ticks(11) + ticks(12)) * 10.0
 }
 
+/// CPU time in ms of this process's main thread and of all other threads
+/// (the rayon pool), from /proc/self/task/*/stat; zeros if unavailable. The
+/// main thread's share is the work that runs on one core.
+fn thread_cpu_ms() -> (f64, f64) {
+    let me = std::process::id().to_string();
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+        return (0.0, 0.0);
+    };
+    let (mut main, mut rest) = (0.0, 0.0);
+    for e in dir.flatten() {
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        let tail = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        let f: Vec<&str> = tail.split_whitespace().collect();
+        let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        let ms = (ticks(11) + ticks(12)) * 10.0;
+        if e.file_name().to_string_lossy() == me {
+            main += ms;
+        } else {
+            rest += ms;
+        }
+    }
+    (main, rest)
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run(
     stock: bool,
+    paper_loss: bool,
     cfg: &UNetConfig,
     size: usize,
     batch: usize,
@@ -91,11 +122,23 @@ fn run(
     let mut fwd = Vec::new();
     let mut bwd = Vec::new();
     let mut cpu = Vec::new();
+    let mut loss_fn = if paper_loss {
+        Some(locus::nn::Loss::new(locus::nn::LossWeights::default(), 0.39, 5)?)
+    } else {
+        None
+    };
+    let mut threads0 = (0.0, 0.0);
     for i in 0..warmup + steps {
+        if i == warmup {
+            threads0 = thread_cpu_ms();
+        }
         let c0 = cpu_ms();
         let t0 = Instant::now();
         let pred = net.forward(&x, true)?;
-        let loss = (&pred - &y)?.sqr()?.mean_all()?;
+        let loss = match loss_fn.as_mut() {
+            Some(l) => l.compute(&pred, &y)?.0,
+            None => (&pred - &y)?.sqr()?.mean_all()?,
+        };
         let _ = loss.to_dtype(DType::F32)?.to_scalar::<f32>()?;
         let t1 = Instant::now();
         let grads = loss.backward()?;
@@ -114,14 +157,18 @@ fn run(
         }
     }
     let step = median(times);
+    let threads1 = thread_cpu_ms();
     println!(
-        "candle-{} step_ms={:.1} cpu_ms={:.0} forward_ms={:.1} backward_ms={:.1} params={}",
+        "candle-{} step_ms={:.1} cpu_ms={:.0} forward_ms={:.1} backward_ms={:.1} params={} \
+         main_thread_cpu_ms={:.0} pool_cpu_ms={:.0} (per step)",
         if stock { "stock" } else { "ours" },
         step,
         median(cpu),
         median(fwd),
         median(bwd),
-        net.param_count()
+        net.param_count(),
+        (threads1.0 - threads0.0) / steps as f64,
+        (threads1.1 - threads0.1) / steps as f64,
     );
     Ok(step)
 }
@@ -163,11 +210,22 @@ fn main() -> locus::Result<()> {
     keep_freed_memory();
     let args: Vec<String> = std::env::args().collect();
     let size = arg(&args, "--size", 256);
+    let sarg = |key: &str| {
+        args.iter()
+            .position(|a| a == key)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
     let cfg = UNetConfig {
         depth: arg(&args, "--depth", 8),
         filters: arg(&args, "--filters", 64),
+        upsample: sarg("--upsample")
+            .map(|u| u.parse())
+            .transpose()?
+            .unwrap_or_default(),
         ..Default::default()
     };
+    let paper_loss = sarg("--loss").as_deref() == Some("paper");
     let batch = arg(&args, "--batch", 1);
     let steps = arg(&args, "--steps", 5).max(1);
     let warmup = arg(&args, "--warmup", 2);
@@ -178,16 +236,18 @@ fn main() -> locus::Result<()> {
         .cloned()
         .unwrap_or_else(|| "ours".into());
     println!(
-        "# U-Net depth {} filters {} input {size}x{size} batch {batch}, {} threads",
+        "# U-Net depth {} filters {} upsample {} input {size}x{size} batch {batch}, loss {}, {} threads",
         cfg.depth,
         cfg.filters,
+        cfg.upsample,
+        if paper_loss { "paper" } else { "mse" },
         rayon::current_num_threads()
     );
     if mode == "ours" || mode == "both" {
-        run(false, &cfg, size, batch, steps, warmup)?;
+        run(false, paper_loss, &cfg, size, batch, steps, warmup)?;
     }
     if mode == "stock" || mode == "both" {
-        run(true, &cfg, size, batch, steps, warmup)?;
+        run(true, paper_loss, &cfg, size, batch, steps, warmup)?;
     }
     if mode == "loss" {
         time_loss(size, batch)?;

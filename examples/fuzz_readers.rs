@@ -171,14 +171,7 @@ fn seeds(target: &str, tmp: &Path) -> Vec<(Vec<u8>, String, Vec<u8>)> {
                 let y = std::fs::read(p.with_extension("yaml")).unwrap_or_default();
                 out.push((std::fs::read(&p).unwrap_or_default(), "hdf5".into(), y));
             }
-            let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-            let real = [
-                root.join("../shared/data/picasso"),
-                root.join("../../shared/data/picasso"),
-            ]
-            .into_iter()
-            .find(|p| p.is_dir())
-            .unwrap_or_else(|| root.join("../shared/data/picasso"));
+            let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/picasso");
             for name in ["testdata_locs", "raw_movie_locs"] {
                 let h = real.join(format!("{name}.hdf5"));
                 match (

@@ -12,7 +12,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Once;
 
 static REQUESTED: AtomicBool = AtomicBool::new(false);
+static EXIT_ON_SECOND: AtomicBool = AtomicBool::new(true);
 static INSTALL: Once = Once::new();
+
+/// Whether a second Ctrl-C during one piece of work ends the process (the
+/// default, for `locus run`). The interactive REPL turns it off: Ctrl-C
+/// always returns to the prompt with the session intact, and only Ctrl-D or
+/// `:quit` leave.
+pub fn set_exit_on_second(exit: bool) {
+    EXIT_ON_SECOND.store(exit, Ordering::SeqCst);
+}
 
 /// Ask the running work to stop (what the Ctrl-C handler does).
 pub fn request() {
@@ -39,12 +48,12 @@ pub fn check() -> Result<()> {
 }
 
 /// Install the SIGINT handler that sets the flag (idempotent). A second
-/// Ctrl-C while a request is pending exits the process, so a stuck native
-/// call can always be left.
+/// Ctrl-C while a request is pending exits the process (unless turned off by
+/// [`set_exit_on_second`]), so a stuck native call of a script can always be left.
 pub fn install_handler() {
     INSTALL.call_once(|| {
         let _ = ctrlc::set_handler(|| {
-            if REQUESTED.swap(true, Ordering::SeqCst) {
+            if REQUESTED.swap(true, Ordering::SeqCst) && EXIT_ON_SECOND.load(Ordering::SeqCst) {
                 eprintln!("\ninterrupted twice: exiting");
                 std::process::exit(130);
             }

@@ -8,10 +8,9 @@
 //! U-Net). [`script`] registers them with the Rhai engine; the binary's REPL
 //! and command line sit on top.
 
-#[cfg(test)]
-pub(crate) mod testdata;
 pub mod density;
 pub mod error;
+pub mod fmt;
 pub mod frc;
 pub mod host;
 pub mod image;
@@ -22,5 +21,7 @@ pub mod nn;
 pub mod plot;
 pub mod progress;
 pub mod script;
+#[cfg(test)]
+pub(crate) mod testdata;
 
 pub use error::{Error, Result};

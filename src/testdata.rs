@@ -6,7 +6,9 @@ use std::path::PathBuf;
 /// Path of `rel` under `tests/data/`; panics (failing the test) with the
 /// missing path named when it is absent.
 pub fn path(rel: &str) -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(rel);
     assert!(p.exists(), "test data file missing: {}", p.display());
     p
 }

@@ -252,9 +252,47 @@ fn unet_trains_predicts_and_round_trips() {
 }
 
 #[test]
+fn unet_upsample_option() {
+    // resize_conv: 3×3 kernels in the decoder and output (depth 4, base 8:
+    // 73,441 parameters against 96,849 with transposed convolutions), kept
+    // by save/load; an unknown name lists the valid ones.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let spot = shared("frcnet/spot01_sub.png");
+    let v: rhai::Array = eval(&format!(
+        "let a = unet(#{{ depth: 4, filters: 8, seed: 1, upsample: \"resize_conv\" }});
+         let b = unet(#{{ depth: 4, filters: 8, seed: 1 }});
+         let c = unet(#{{ depth: 4, filters: 8, seed: 1, upsample: \"transpose\" }});
+         a.save(\"{d}/rc.safetensors\");
+         let back = load_unet(\"{d}/rc.safetensors\");
+         let img = load_image(\"{spot}\").crop(200, 200, 32, 32);
+         let p = a.predict(img, #{{ tile: 32 }});
+         let q = back.predict(img, #{{ tile: 32 }});
+         [a.params, b.params, c.params, back.to_string(), b.to_string(), (p - q).max(), (q - p).max(),
+          p.max() - p.min()]"
+    ));
+    assert_eq!(v[0].as_int().unwrap(), 73_441);
+    assert_eq!(v[1].as_int().unwrap(), 96_849);
+    assert_eq!(v[2].as_int().unwrap(), 96_849);
+    let s = v[3].clone().into_string().unwrap();
+    assert!(s.contains("resize_conv"), "{s}");
+    let s = v[4].clone().into_string().unwrap();
+    assert!(s.contains("transpose"), "{s}");
+    assert_eq!(v[5].as_float().unwrap(), 0.0);
+    assert_eq!(v[6].as_float().unwrap(), 0.0);
+    assert!(v[7].as_float().unwrap() > 0.0, "the prediction is not constant");
+    let e = err("unet(#{ depth: 2, filters: 2, upsample: \"bilinear\" })");
+    assert!(
+        e.contains("upsample") && e.contains("resize_conv") && e.contains("transpose"),
+        "{e}"
+    );
+}
+
+#[test]
 fn errors_name_function_and_option() {
-    assert!(err("zeros(8, 8, 1.0).akde(#{ windw: 3 })")
-        .contains("akde: unknown option `windw`; valid options are: border, scale, window"));
+    assert!(err("zeros(8, 8, 1.0).akde(#{ windw: 3 })").contains(
+        "akde: unknown option `windw` (did you mean `window`?); valid options are: border, scale, window"
+    ));
     assert!(err("zeros(8, 8, 1.0).akde(#{ window: 4 })").contains("window"));
     assert!(err("frc(zeros(8, 8, 1.0), zeros(9, 8, 1.0))").contains("shape"));
     assert!(err("ms_ssim(zeros(64, 64, 1.0), zeros(64, 64, 1.0))").contains("161"));
@@ -292,4 +330,169 @@ fn values_print_as_summaries() {
 fn len_is_a_property_and_a_method() {
     let v: rhai::Array = eval(&format!("{SIM} [locs.len, locs.len()]"));
     assert_eq!(v[0].as_int().unwrap(), v[1].as_int().unwrap());
+}
+
+#[test]
+fn option_specs_validate_the_same_way_everywhere() {
+    // A negative seed is an error in every function that takes one.
+    for code in [
+        "simulate_microtubules(#{ seed: -1, n_locs: 100 })",
+        "unet(#{ depth: 2, filters: 2, seed: -1 })",
+        "simulate_microtubules(#{ n_locs: 500 }).split(#{ seed: -2 })",
+    ] {
+        let e = err(code);
+        assert!(e.contains("option `seed` must be an integer >= 0"), "{code}: {e}");
+    }
+    // Ranges come from the spec, with the unit-free bound in the message.
+    let e = err("zeros(10, 10, 0.0)");
+    assert!(e.contains("zeros: pixel_nm: must be > 0"), "{e}");
+    let e = err("simulate_microtubules(#{ n_locs: 500 }).render().akde(#{ window: 4 })");
+    assert!(
+        e.contains("akde: option `window` must be odd, >= 3, got 4"),
+        "{e}"
+    );
+    let e = err(
+        "let n = unet(#{ depth: 2, filters: 2 }); n.predict(zeros(16, 16, 10.0), #{ tile: 16, overlap: 16 })",
+    );
+    assert!(
+        e.contains("option `overlap` must be < the tile (16), got 16"),
+        "{e}"
+    );
+    // A typo gets a suggestion and the list of valid keys.
+    let e = err("simulate_microtubules(#{ sed: 1 })");
+    assert!(e.contains("unknown option `sed` (did you mean `seed`?)"), "{e}");
+    // A wrong argument type names the argument.
+    let e = err("zeros(10, 10, \"ten\")");
+    assert!(
+        e.contains("zeros: `pixel_nm` must be a number, got ten (string)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn optional_arguments_are_declared_once() {
+    // psnr with and without max_val, render with and without options.
+    let a: f64 = eval("let a = zeros(16, 16, 1.0) + 0.5; let b = a * 0.9; psnr(a, b)");
+    let b: f64 = eval("let a = zeros(16, 16, 1.0) + 0.5; let b = a * 0.9; psnr(a, b, 2.0)");
+    assert_eq!(a, b, "images in [-1, 1] default to max_val 2");
+    let n: i64 = eval("simulate_microtubules(#{ n_locs: 300 }).render().width");
+    assert_eq!(n, 1000);
+    let docs = locus::script::docs();
+    let sigs: Vec<String> = docs.lookup("psnr").iter().map(|e| e.signature.clone()).collect();
+    assert!(sigs.iter().all(|s| s == "psnr(a, b[, max_val])"), "{sigs:?}");
+}
+
+#[test]
+fn help_knows_receiver_methods_and_options() {
+    let h = locus::script::help_text("img.akde").unwrap();
+    assert!(h.starts_with("img.akde([opts])"), "{h}");
+    assert!(h.contains("window") && h.contains("default 11"), "{h}");
+    assert!(locus::script::help_text("Image.akde").is_some());
+    assert!(locus::script::help_text("locs.akde").is_none());
+    let s = locus::script::help_text("stats").unwrap();
+    assert!(s.contains("stats::mean(xs)"), "{s}");
+    let u = locus::script::unknown_help("simulate_microtubule");
+    assert!(u.contains("did you mean `simulate_microtubules`"), "{u}");
+}
+
+#[test]
+fn function_not_found_is_explained() {
+    let m = locus::script::explain_not_found("plot_frc (FrcCurve, &str | ImmutableString | String)");
+    assert!(m.contains("plot_frc(curves, path[, opts])"), "{m}");
+    assert!(m.contains("plot_frc([curve], ...)"), "{m}");
+    let m = locus::script::explain_not_found("akde (Locs)");
+    assert!(m.contains("method of Image") && m.contains("locs.render("), "{m}");
+    let m = locus::script::explain_not_found("simulate_microtubule (Map)");
+    assert!(m.contains("did you mean `simulate_microtubules`"), "{m}");
+    assert!(locus::script::syntax_hint("let i = locs.render({ pixel_nm: 5.0 });").is_some());
+    assert!(locus::script::syntax_hint("let i = locs.render(pixel_nm: 5.0);").is_some());
+    assert!(locus::script::syntax_hint("let i = locs.render(#{ pixel_nm: 5.0 });").is_none());
+}
+
+#[test]
+fn self_frc_reports_repeats_crossed_warnings_and_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string().replace('\\', "/");
+    let v: rhai::Array = eval(&format!(
+        "{SIM} let t = locs.frc(#{{ pixel_nm: 5.0, repeats: 3 }});
+         let img = locs.render(#{{ pixel_nm: 10.0 }});
+         let c = frc(img, img);
+         t.save(\"{d}/t.csv\");
+         plot_frc([t], \"{d}/t.svg\", #{{ labels: [\"halves\"] }});
+         [t.repeats, t.crossed, t.warnings.len(), `${{t}}`, t.resolutions.len(),
+          c.repeats, c.crossed, c.resolution_sd, c.resolutions.len(), c.warnings.len(),
+          t.resolution_mean, t.resolution_sd]"
+    ));
+    assert_eq!(v[0].as_int().unwrap(), 3);
+    let crossed = v[1].as_int().unwrap();
+    assert_eq!(crossed, 3, "dense halves: every repeat crosses");
+    assert_eq!(v[2].as_int().unwrap(), 0, "no warnings on a clean self-FRC");
+    let summary = v[3].clone().into_string().unwrap();
+    assert!(summary.contains("3 of 3 repeats crossed: "), "{summary}");
+    assert!(summary.contains("mean curve: resolution "), "{summary}");
+    assert_eq!(v[4].as_int().unwrap(), 3);
+    // A single pair: one "repeat"; identical images never cross; no sd.
+    assert_eq!(v[5].as_int().unwrap(), 1);
+    assert_eq!(v[6].as_int().unwrap(), 0);
+    assert!(v[7].is_unit());
+    assert_eq!(v[8].as_int().unwrap(), 0);
+    assert_eq!(v[9].as_int().unwrap(), 0);
+    assert!(v[10].as_float().unwrap() > 5.0);
+    assert!(v[11].as_float().unwrap() >= 0.0);
+    let csv = std::fs::read_to_string(dir.path().join("t.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().contains("3 of 3 repeats crossed"));
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("# repeats: 3, crossed: 3, resolutions_nm: "));
+    let svg = std::fs::read_to_string(dir.path().join("t.svg")).unwrap();
+    assert!(svg.contains("3 of 3 repeats crossed"), "legend");
+}
+
+/// Two Gaussians (FWHM 60 nm, 5 nm samples) `d` nm apart as a script array.
+fn pair_profile(d: f64) -> String {
+    let s = 60.0 / (8.0 * 2f64.ln()).sqrt();
+    let n = ((d + 200.0) / 5.0).ceil() as usize;
+    let c = n as f64 * 2.5;
+    let v: Vec<String> = (0..n)
+        .map(|i| {
+            let x = (i as f64 + 0.5) * 5.0;
+            let g = |m: f64| (-(x - m).powi(2) / (2.0 * s * s)).exp();
+            format!("{:.6}", g(c - d / 2.0) + g(c + d / 2.0))
+        })
+        .collect();
+    format!("[{}]", v.join(", "))
+}
+
+#[test]
+fn resolved_pair_binding() {
+    let v: rhai::Array = eval(&format!(
+        "let a = resolved_pair({}, 5.0, 90.0);
+         let b = resolved_pair({}, 5.0, 30.0);
+         [a.resolved, a.reason, a.peaks_nm.len(), a.dip_ratio, b.resolved, b.reason, b.peaks_nm[0], a.noise]",
+        pair_profile(90.0),
+        pair_profile(30.0)
+    ));
+    assert!(v[0].as_bool().unwrap(), "1.5 FWHM apart: {:?}", v[1]);
+    assert_eq!(v[1].clone().into_string().unwrap(), "");
+    assert_eq!(v[2].as_int().unwrap(), 2);
+    assert!(v[3].as_float().unwrap() > 0.5);
+    assert!(!v[4].as_bool().unwrap(), "0.5 FWHM apart");
+    assert!(
+        v[5].clone().into_string().unwrap().contains("no peak"),
+        "{:?}",
+        v[5]
+    );
+    assert!(v[6].is_unit());
+    assert!(v[7].as_float().unwrap() >= 0.0);
+    let e = err("resolved_pair([1.0, \"a\", 2.0, 3.0], 10.0, 40.0)");
+    assert!(
+        e.contains("resolved_pair") && e.contains("profile") && e.contains("item 1"),
+        "{e}"
+    );
+    let e = err("resolved_pair([1.0, 2.0, 3.0, 4.0], 10.0, 40.0, #{ tolerence: 0.2 })");
+    assert!(e.contains("tolerence"), "{e}");
+    let e = err("resolved_pair([1.0, 2.0, 3.0, 4.0], 0.0, 40.0)");
+    assert!(e.contains("pixel_nm"), "{e}");
 }

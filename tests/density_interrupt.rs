@@ -1,4 +1,4 @@
-//! Ctrl-C stops the AKDE and the Gaussian KDE (METHODS.md §3–4 functions poll
+//! Ctrl-C stops the AKDE and the Gaussian KDE (docs/methods.md §3–4 functions poll
 //! `locus::interrupt::check`). In its own test binary: the interrupt flag is
 //! process-wide and would stop the other tests running in parallel.
 

@@ -16,6 +16,10 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ),
     ("akde_vs_gaussian.rhai", &["panel.svg", "profile.svg"]),
     (
+        "reconstruct.rhai",
+        &["reconstruction.tif", "panel.png", "frc.svg", "frc.csv"],
+    ),
+    (
         "frc_resolution.rhai",
         &["frc.svg", "frc_random.csv", "frc_frames.csv"],
     ),

@@ -5,7 +5,9 @@ use locus::locs::{simulate_microtubules, Locs, RenderOptions, SimOptions, SplitM
 use std::path::PathBuf;
 
 fn shared(rel: &str) -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(rel);
     assert!(p.exists(), "test data file missing: {}", p.display());
     p
 }

@@ -1,5 +1,5 @@
 //! The U-Net's differentiable area-FRC (truncated DFT as matrix products)
-//! equals the FFT-based `frc::area_frc` (METHODS.md §5, §7) to 1e-4.
+//! equals the FFT-based `frc::area_frc` (docs/methods.md §5, §7) to 1e-4.
 
 use candle_core::{DType, Device, Tensor};
 use locus::frc::area_frc;

@@ -42,10 +42,7 @@ fn trains_on_real_pairs() {
     let full = read_png(&dir.join("spot01_full.png"));
     assert_eq!(sub.dim(), full.dim());
     // The 512² crop (the densest region of spot01) keeps the test fast.
-    let (a, b) = (
-        sub.clone(),
-        full.clone(),
-    );
+    let (a, b) = (sub.clone(), full.clone());
     let pairs = Pairs::new(vec![a.clone(), a.clone()], vec![b.clone(), b.clone()]).unwrap();
     let net = UNet::new(
         UNetConfig {

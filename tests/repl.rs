@@ -151,3 +151,30 @@ fn vars_report_script_type_names_for_method_completion() {
     let (_, c) = complete("img.wi", 6, &state, &docs);
     assert_eq!(c, vec!["width".to_string()]);
 }
+
+#[test]
+fn save_writes_the_successful_entries_as_a_runnable_script() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("session.rhai");
+    let input = format!(
+        "let a = 2;\nundefined_thing + 1\nfn triple(x) {{\n  x * 3\n}}\nlet b = triple(a);\nb\n:save {}\n",
+        file.display()
+    );
+    let (_, out, _) = run_stdin(&[], &input);
+    assert!(out.contains("saved 4 entries"), "{out}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        !text.contains("undefined_thing"),
+        "failed entries are not saved:\n{text}"
+    );
+    assert!(
+        text.contains("let a = 2;") && text.contains("fn triple(x)"),
+        "{text}"
+    );
+    // The saved script runs, and :load runs it into a session.
+    let (code, _, err) = run(&["run", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run_stdin(&[], &format!(":load {}\nb + 1\n", file.display()));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.trim_end().ends_with('7'), "{out}");
+}

@@ -3,8 +3,10 @@
 # reference (scripts/reference/akde.py) on the same images, in the same run.
 #
 # Cases: a simulated sparse filament image (1024², rendered localizations),
-# a dense 2048² image (every pixel non-zero), and, when the shared data are
-# present, a real sparse/dense pair of the paper (FRCnet spot01_sub/full.png).
+# a dense 2048² image (every pixel non-zero), and, when the full data are
+# present, a real sparse/dense pair of the paper (FRCnet spot01_sub/full.png,
+# looked up by the stdlib's cli::find_data: data/, $LOCUS_DATA, ../shared/data;
+# scripts/fetch-data.sh fetches them).
 # For each: both outputs are compared (max |locus − numpy| / max |numpy| must be
 # ≤ 1e-5), and wall/CPU times and the speed ratios (wall, CPU) are printed.
 # locus runs on all cores (RAYON_NUM_THREADS to change), numpy on one; its CPU
@@ -22,11 +24,15 @@ WINDOW=${WINDOW:-11}
 SCALE=${SCALE:-1.0}
 QUICK=0
 [[ "${1:-}" == "--quick" ]] && QUICK=1
-DATA=../shared/data/frcnet/train
-[[ -d "$DATA" ]] || DATA=/work/shared/data/frcnet/train
+TARGET=${CARGO_TARGET_DIR:-target}
 
-cargo build --release --quiet --example bench_akde
-BIN=target/release/examples/bench_akde
+cargo build --release --quiet --example bench_akde --bin locus
+BIN=$TARGET/release/examples/bench_akde
+# The full data, found as the scripts find them (stdlib/cli.rhai, find_data).
+DATA=$("$TARGET/release/locus" -e 'import "cli" as cli; let d = cli::find_data("frcnet/train"); if d != () { print(d); }')
+if [[ -z "$DATA" ]]; then
+  echo "note: the FRCnet pairs are absent, skipping the real-data cases; $("$TARGET/release/locus" -e 'import "cli" as cli; print(cli::missing_data("frcnet/train"));')" >&2
+fi
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -66,7 +72,7 @@ CASES=("sparse1024" "simulated filaments 1024², clip" clip)
 CASES+=("sparse1024" "simulated filaments 1024², skip" skip)
 if [[ $QUICK == 0 ]]; then
   CASES+=("dense2048" "dense 2048², all non-zero, clip" clip)
-  if [[ -f "$DATA/spot01_sub.png" ]]; then
+  if [[ -n "$DATA" && -f "$DATA/spot01_sub.png" ]]; then
     $BIN "$DATA/spot01_sub.png" "$TMP/x.npy" --repeat 1 --save-input "$TMP/spot01_sub.npy" >/dev/null 2>&1
     $BIN "$DATA/spot01_full.png" "$TMP/x.npy" --repeat 1 --save-input "$TMP/spot01_full.npy" >/dev/null 2>&1
     CASES+=("spot01_sub" "FRCnet spot01_sub.png (real, sparse), clip" clip)

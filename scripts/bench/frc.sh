@@ -59,6 +59,10 @@ print(f"ratios: numpy/locus = {p['seconds'] / l['seconds_frc']:.1f}x, "
 print(f"CPU time (user+sys, all threads; robust to a busy machine): locus frc {l['cpu_frc']:.2f} s, "
       f"2 x rfft2 {l['cpu_fft2x2']:.2f} s, packed fft2 {l['cpu_fft2_packed']:.2f} s, numpy frc {p['cpu_seconds']:.2f} s "
       f"-> numpy/locus {p['cpu_seconds'] / max(l['cpu_frc'], 1e-9):.1f}x")
+print(f"first frc call in a fresh process: {l['seconds_frc_first']:.3f} s wall, {l['cpu_frc_first']:.2f} s CPU, "
+      f"{l['faults_frc_first']} minor page faults | second call: {l['seconds_frc_second']:.3f} s, "
+      f"{l['cpu_frc_second']:.2f} s CPU, {l['faults_frc_second']} faults | warm (best of REPEATS): {l['seconds_frc']:.3f} s "
+      f"-> first/warm = {l['seconds_frc_first'] / l['seconds_frc']:.1f}x")
 print(f"also: area_frc {l['seconds_area_frc']:.3f} s, ms_ssim {l['seconds_ms_ssim']:.3f} s")
 ok = dv < 1e-6 and same_counts
 sys.exit(0 if ok else 1)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Reference anisotropic adaptive KDE (METHODS.md section 4), independent of locus.
+"""Reference anisotropic adaptive KDE (docs/methods.md §4), independent of locus.
 
-Written from METHODS.md, numpy only. Two implementations:
+Written from docs/methods.md, numpy only. Two implementations:
 
 * ``akde_direct``: one source pixel at a time, like the paper code
   (``aniso_kde.py``): build the float32 window, add 0.001 to its corners,
@@ -13,7 +13,7 @@ Written from METHODS.md, numpy only. Two implementations:
   window offset at a time (``--kernel-dtype`` float32 by default, float64 on
   request).
 
-Conventions (METHODS.md section 4): window k (odd), s = k // 2, window
+Conventions (docs/methods.md §4): window k (odd), s = k // 2, window
 coordinates x_j = j - s, y_i = s - i (y up); Sigma = scale * C / ||C||_F;
 kernel centred on the source, normalised to sum 1; ``border="skip"`` drops
 sources within s of an edge (paper code), ``border="clip"`` (default) clips the
@@ -70,7 +70,7 @@ def _sigma_inverse(tot, cxx, cxy, cyy, scale):
 
 
 def akde_direct(img, window=11, scale=1.0, border="clip"):
-    """METHODS.md section 4 one source pixel at a time (paper-code style)."""
+    """docs/methods.md §4 one source pixel at a time (paper-code style)."""
     img = _check(img, window, scale, border)
     k, s = window, window // 2
     h, w = img.shape
@@ -135,7 +135,7 @@ def window_moments(img, k):
 
 
 def akde_vectorized(img, window=11, scale=1.0, border="clip", kernel_dtype=np.float32, chunk=1 << 16):
-    """METHODS.md section 4 for all sources at once (numpy, chunked)."""
+    """docs/methods.md §4 for all sources at once (numpy, chunked)."""
     img = _check(img, window, scale, border)
     k, s = window, window // 2
     h, w = img.shape

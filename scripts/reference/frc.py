@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent numpy reference for locus' FRC and image metrics.
 
-Implements METHODS.md §5 (Fourier ring correlation: zero-padding to square,
+Implements docs/methods.md §5 (Fourier ring correlation: zero-padding to square,
 Picasso's Tukey mask with nfac = 8, floor ring binning on the centred grid,
 FRC = Re Σ F1 F2* / sqrt(Σ|F1|² Σ|F2|²), LOESS via statsmodels, resolution at
 1/7 or ½-bit, area-FRC) and §6 (MSE, PSNR, and SSIM / MS-SSIM transcribed from

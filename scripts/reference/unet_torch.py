@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch twin of locus's U-Net (src/nn/unet.rs; METHODS.md §7) for timing.
+"""PyTorch twin of locus's U-Net (src/nn/unet.rs; docs/methods.md §7) for timing.
 
 Same architecture: D encoder blocks Conv2d(4x4, s2, p1, no bias) -> BatchNorm
 (not in the first and not in the innermost block) -> LeakyReLU(0.3); D-1

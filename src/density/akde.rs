@@ -1,5 +1,5 @@
-//! Anisotropic adaptive kernel density estimate (paper eqs. 3–5, after Chen et
-//! al. 2014; METHODS.md §4; the paper code's `aniso_kde.py`).
+//! Anisotropic adaptive kernel density estimate (paper eqs. 1, 3 and 4, after Chen et
+//! al. 2014; docs/methods.md §4; the paper code's `aniso_kde.py`).
 //!
 //! For every source pixel P with I(P) ≠ 0 and a k×k window W around it
 //! (s = ⌊k/2⌋, window coordinates x_j = j − s, y_i = s − i, y pointing up):
@@ -60,7 +60,7 @@ use crate::error::{Error, Result};
 use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 
-/// The value added to each of the four window corners (METHODS.md §4 step 2).
+/// The value added to each of the four window corners (docs/methods.md §4 step 2).
 pub const CORNER_GUARD: f64 = 0.001;
 
 /// Largest accepted window size (the cost grows with window²).
@@ -86,6 +86,9 @@ pub enum Border {
 }
 
 impl Border {
+    /// The names scripts use.
+    pub const NAMES: &'static [&'static str] = &["clip", "skip"];
+
     /// Parse `"clip"` or `"skip"`; an error naming the option `border` otherwise.
     pub fn parse(s: &str) -> Result<Border> {
         match s {
@@ -148,7 +151,7 @@ impl AkdeOptions {
     }
 }
 
-/// Anisotropic adaptive kernel density estimate (METHODS.md §4, paper eqs. 3–5).
+/// Anisotropic adaptive kernel density estimate (docs/methods.md §4, paper eqs. 1, 3 and 4).
 ///
 /// Every non-zero pixel is spread over its `window`×`window` neighbourhood with a
 /// Gaussian kernel whose covariance is the intensity-weighted covariance of that
@@ -344,7 +347,7 @@ fn fmadd<const F: bool>(a: f32, b: f32, c: f32) -> f32 {
     }
 }
 
-/// Steps 2–4 of METHODS.md §4 from the raw moments: guard, weighted covariance,
+/// Steps 2–4 of docs/methods.md §4 from the raw moments: guard, weighted covariance,
 /// Frobenius normalisation, scale, and the quadratic form of Σ⁻¹ (with the
 /// documented isotropic fallback when Σ is not positive definite).
 /// Branch-free, so that a loop over a row of pixels vectorises.
@@ -843,12 +846,19 @@ fn band_impl<const F: bool>(ctx: &Ctx, r0: usize, r1: usize) -> Result<Band> {
     Ok(Band { row0: ar0, data: out })
 }
 
+impl std::str::FromStr for Border {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Border> {
+        Border::parse(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};
 
-    /// METHODS.md §4 transcribed directly, one source at a time: build the
+    /// docs/methods.md §4 transcribed directly, one source at a time: build the
     /// float32 window (0 outside), add the corner guard, two-pass weighted
     /// mean and covariance, Frobenius normalisation, explicit inverse, kernel
     /// by exp in f64, normalise over the in-image part, scatter.

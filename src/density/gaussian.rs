@@ -1,4 +1,4 @@
-//! Gaussian kernel density estimate: a separable Gaussian filter (METHODS.md §3).
+//! Gaussian kernel density estimate: a separable Gaussian filter (docs/methods.md §3).
 //!
 //! Matches `scipy.ndimage.gaussian_filter(img, sigma, mode="nearest", truncate=4)`
 //! on float32 input:
@@ -21,7 +21,7 @@ use rayon::prelude::*;
 /// Largest accepted `sigma_px` (the kernel then has 8·10⁶ taps).
 pub const MAX_SIGMA_PX: f64 = 1.0e6;
 
-/// The normalised 1-D kernel of METHODS.md §3: weights for offsets `0..=r`
+/// The normalised 1-D kernel of docs/methods.md §3: weights for offsets `0..=r`
 /// (symmetric), and the folded tail sums `tail[m] = Σ_{d=m}^{r} w_d` for
 /// `m = 0..=min(r, n_max) + 1` (zero beyond `r`).
 struct Kernel1d {
@@ -64,7 +64,7 @@ impl Kernel1d {
     }
 }
 
-/// Gaussian kernel density estimate (METHODS.md §3): a separable Gaussian filter
+/// Gaussian kernel density estimate (docs/methods.md §3): a separable Gaussian filter
 /// with standard deviation `sigma_px` (pixels), truncated at 4σ
 /// (radius `int(4σ + 0.5)`), kernel normalised to sum 1, border mode "nearest".
 ///

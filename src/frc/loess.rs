@@ -1,6 +1,6 @@
 //! LOESS smoothing of FRC curves, exactly as statsmodels' `lowess` computes it
 //! (`statsmodels.nonparametric.lowess(endog, exog, frac, it, delta=0)`), which
-//! is what Picasso uses to smooth its FRC curves (METHODS.md §5).
+//! is what Picasso uses to smooth its FRC curves (docs/methods.md §5).
 //!
 //! Reference: Cleveland, W. S. (1979), "Robust locally weighted regression
 //! and smoothing scatterplots", JASA 74 (368), 829–836; the neighbour

@@ -1,4 +1,4 @@
-//! Fourier ring correlation (METHODS.md §5; paper section "Fourier Ring
+//! Fourier ring correlation (docs/methods.md §5; paper section "Fourier Ring
 //! Correlation Loss", eq. for FRC_xy(r_i) and the area-FRC loss).
 //!
 //! [`frc`] correlates two images ring by ring in Fourier space and returns an
@@ -7,7 +7,7 @@
 //! threshold ([`FrcCurve::resolution`]) and the area-FRC ([`FrcCurve::area`]).
 //! [`area_frc`] is the metric (and the U-Net loss, 1 − area) in one call.
 //!
-//! Conventions (every one is METHODS.md §5):
+//! Conventions (every one is docs/methods.md §5):
 //! - A non-square pair is zero-padded to N × N (N = the larger side) on the
 //!   bottom and right; the curve records the original shape.
 //! - Optional Tukey mask with nfac = 8 as Picasso computes it ([`tukey_1d`]),
@@ -39,7 +39,7 @@ use spectrum::{ring_sums, RingRule};
 use std::io::Write;
 use std::path::Path;
 
-/// Which ring and correlation rule to use (METHODS.md §5).
+/// Which ring and correlation rule to use (docs/methods.md §5).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Compat {
     /// locus' rule: centred grid, floor binning, real part of the cross sum.
@@ -50,6 +50,9 @@ pub enum Compat {
 }
 
 impl Compat {
+    /// The names scripts use.
+    pub const NAMES: &'static [&'static str] = &["standard", "frcnet"];
+
     /// The script name: `"standard"` or `"frcnet"`.
     pub fn name(self) -> &'static str {
         match self {
@@ -67,6 +70,25 @@ impl Compat {
                 "compat",
                 format!("expected \"standard\" or \"frcnet\", got \"{s}\""),
             )),
+        }
+    }
+}
+
+impl std::str::FromStr for Compat {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Compat> {
+        Compat::parse(s)
+    }
+}
+
+impl std::str::FromStr for Threshold {
+    type Err = Error;
+    /// A name (`"1/7"`, `"half_bit"`) or a number in (0, 1).
+    fn from_str(s: &str) -> Result<Threshold> {
+        match s.trim().parse::<f64>() {
+            Ok(t) if t > 0.0 && t < 1.0 => Ok(Threshold::Fixed(t)),
+            Ok(t) => Err(Error::arg("threshold", format!("must be in (0, 1), got {t}"))),
+            Err(_) => Threshold::parse(s.trim()),
         }
     }
 }
@@ -99,6 +121,9 @@ impl Default for Threshold {
 }
 
 impl Threshold {
+    /// The names scripts use (a number is a fixed threshold).
+    pub const NAMES: &'static [&'static str] = &["1/7", "half_bit"];
+
     /// Parse a script name: `"half_bit"` (or `"half-bit"`, `"halfbit"`) or
     /// `"1/7"` (or `"fixed"`); numbers are given as [`Threshold::Fixed`].
     pub fn parse(s: &str) -> Result<Threshold> {
@@ -121,7 +146,7 @@ impl Threshold {
     }
 }
 
-/// The ½-bit threshold for a ring of `n_q` pixels (METHODS.md §5). A ring
+/// The ½-bit threshold for a ring of `n_q` pixels (docs/methods.md §5). A ring
 /// with no pixels gets 1 (nothing can cross it).
 pub fn half_bit(n_q: u64) -> f64 {
     if n_q == 0 {
@@ -169,6 +194,118 @@ pub struct FrcCurve {
     pub padded_from: Option<(usize, usize)>,
     /// The paper code's cut-off index and loss (frcnet rule only).
     pub frcnet: Option<FrcnetStats>,
+    /// Resolutions (nm; 1/7 threshold, smoothed) of the repeats whose mean
+    /// this curve is (a table's self-FRC, [`table::self_frc`]), `None` where a
+    /// repeat does not cross; empty for a single image pair. See
+    /// [`repeats`](Self::repeats), [`crossed`](Self::crossed),
+    /// [`repeat_stats`](Self::repeat_stats).
+    pub repeat_resolutions: Vec<Option<f64>>,
+    /// What a reader of the resolution should know (docs/methods.md §5): the
+    /// smoothed curve rises back above 1/7 + 3/√n_q after its first crossing
+    /// ([`recrossing`](Self::recrossing)); a repeat's resolution lies outside
+    /// the Tukey fences of the repeats ([`RepeatStats::outliers`]). Filled by
+    /// [`frc`] and [`table::self_frc`]; recompute with
+    /// [`refresh_warnings`](Self::refresh_warnings) after changing the curve.
+    pub warnings: Vec<String>,
+}
+
+/// Where a smoothed curve rises back above the threshold after its first
+/// crossing ([`FrcCurve::recrossing`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Recrossing {
+    /// Index of the entry (ring `rings[index]`).
+    pub index: usize,
+    /// Its spatial frequency, nm⁻¹.
+    pub freq_nm_inv: f64,
+    /// The smoothed FRC there.
+    pub value: f64,
+    /// The threshold there plus the margin 3/√n_q.
+    pub limit: f64,
+}
+
+/// The statistics of a self-FRC's repeats (docs/methods.md §5): mean ± sample
+/// sd over the repeats that cross, always with the count.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RepeatStats {
+    /// Number of repeats.
+    pub repeats: usize,
+    /// Number of repeats whose curve crosses the threshold.
+    pub crossed: usize,
+    /// Mean resolution (nm) of the crossing repeats; `None` when none crosses.
+    pub mean_nm: Option<f64>,
+    /// Sample standard deviation (n − 1) of the crossing repeats'
+    /// resolutions; `None` for fewer than 2 (never the sd of one value).
+    pub sd_nm: Option<f64>,
+    /// Indices (0-based, into the repeats) of the crossing repeats whose
+    /// resolution lies outside the Tukey fences [Q1 − 1.5 IQR, Q3 + 1.5 IQR]
+    /// of the crossing repeats' resolutions (quartiles by linear
+    /// interpolation, as numpy's default); only with ≥ 4 crossing repeats.
+    /// Flagged, not dropped: they are in the mean.
+    pub outliers: Vec<usize>,
+    /// The fences (low, high) in nm, when there are ≥ 4 crossing repeats.
+    pub fences_nm: Option<(f64, f64)>,
+}
+
+/// Quantile `p` ∈ [0, 1] of sorted values by linear interpolation (numpy's
+/// default, type 7).
+fn quantile_sorted(v: &[f64], p: f64) -> f64 {
+    let h = p * (v.len() - 1) as f64;
+    let (lo, t) = (h.floor() as usize, h - h.floor());
+    if lo + 1 < v.len() {
+        v[lo] + t * (v[lo + 1] - v[lo])
+    } else {
+        v[lo]
+    }
+}
+
+impl RepeatStats {
+    /// Statistics of the repeats' resolutions (`None`: the repeat did not cross).
+    pub fn from_resolutions(resolutions: &[Option<f64>]) -> RepeatStats {
+        let r: Vec<f64> = resolutions.iter().flatten().copied().collect();
+        let k = r.len();
+        let mean = (k > 0).then(|| r.iter().sum::<f64>() / k as f64);
+        let sd = match mean {
+            Some(m) if k >= 2 => {
+                Some((r.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (k - 1) as f64).sqrt())
+            }
+            _ => None,
+        };
+        let (mut outliers, mut fences) = (Vec::new(), None);
+        if k >= 4 {
+            let mut s = r.clone();
+            s.sort_by(f64::total_cmp);
+            let (q1, q3) = (quantile_sorted(&s, 0.25), quantile_sorted(&s, 0.75));
+            let (lo, hi) = (q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1));
+            fences = Some((lo, hi));
+            outliers = resolutions
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.is_some_and(|v| v < lo || v > hi))
+                .map(|(i, _)| i)
+                .collect();
+        }
+        RepeatStats {
+            repeats: resolutions.len(),
+            crossed: k,
+            mean_nm: mean,
+            sd_nm: sd,
+            outliers,
+            fences_nm: fences,
+        }
+    }
+}
+
+impl std::fmt::Display for RepeatStats {
+    /// "3 of 5 repeats crossed: 30.4 ± 1.2 nm", "1 of 5 repeats crossed:
+    /// 30.4 nm", "0 of 5 repeats crossed".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} of {} repeats crossed", self.crossed, self.repeats)?;
+        match (self.mean_nm, self.sd_nm) {
+            (Some(m), Some(sd)) => write!(f, ": {m:.1} ± {sd:.1} nm"),
+            (Some(m), None) => write!(f, ": {m:.1} nm"),
+            _ => Ok(()),
+        }
+    }
 }
 
 fn check_image(name: &str, img: &ArrayView2<f32>) -> Result<()> {
@@ -221,7 +358,7 @@ fn ratio(num: f64, p1: f64, p2: f64) -> f64 {
 }
 
 /// The Fourier ring correlation of two images of the same shape
-/// (METHODS.md §5).
+/// (docs/methods.md §5).
 ///
 /// - `a`, `b`: images (rows × columns), same shape, finite values; a
 ///   non-square pair is zero-padded to square on the bottom/right
@@ -280,7 +417,10 @@ pub fn frc(a: ArrayView2<f32>, b: ArrayView2<f32>, pixel_nm: f64, opts: &FrcOpti
         tukey: opts.tukey,
         padded_from: (h != w).then_some((h, w)),
         frcnet,
-    })
+        repeat_resolutions: Vec::new(),
+        warnings: Vec::new(),
+    }
+    .with_warnings())
 }
 
 /// The highest ring included in the area-FRC of an N × N image:
@@ -308,7 +448,7 @@ fn check_fraction(fraction: f64, n: usize) -> Result<usize> {
 }
 
 /// The area-FRC metric of two images: the mean of the standard FRC over
-/// rings q = 1 ..= min(⌊fraction·N/2⌋, ⌈N/2⌉ − 1) (METHODS.md §5), without
+/// rings q = 1 ..= min(⌊fraction·N/2⌋, ⌈N/2⌉ − 1) (docs/methods.md §5), without
 /// the Tukey mask; the U-Net's FRC loss is 1 − this value.
 ///
 /// Exactly: pad to N × N (bottom/right) if non-square; F₁, F₂ = 2-D DFTs;
@@ -375,7 +515,7 @@ impl FrcCurve {
     }
 
     /// The area-FRC: the mean of the raw FRC over rings q = 1 ..=
-    /// min(⌊fraction·N/2⌋, ⌈N/2⌉ − 1) (METHODS.md §5); 1 − area is the loss.
+    /// min(⌊fraction·N/2⌋, ⌈N/2⌉ − 1) (docs/methods.md §5); 1 − area is the loss.
     /// `fraction` ∈ (0, 1] is the fraction of Nyquist.
     pub fn area(&self, fraction: f64) -> Result<f64> {
         let last = check_fraction(fraction, self.n)?;
@@ -394,8 +534,120 @@ impl FrcCurve {
         Ok(sum / cnt as f64)
     }
 
-    /// One line: shape, pixel size, options, resolution (1/7, smoothed) and area(0.2).
+    /// The number of independent curves this one stands for: the repeats of
+    /// a self-FRC, 1 for a single image pair.
+    pub fn repeats(&self) -> usize {
+        self.repeat_resolutions.len().max(1)
+    }
+
+    /// How many of the [`repeats`](Self::repeats) cross 1/7 (smoothed); for a
+    /// single pair, 1 when the curve crosses, else 0.
+    pub fn crossed(&self) -> usize {
+        if self.repeat_resolutions.is_empty() {
+            self.resolution(Threshold::default(), true).is_some() as usize
+        } else {
+            self.repeat_resolutions.iter().flatten().count()
+        }
+    }
+
+    /// The statistics of the repeats (`None` for a single image pair).
+    pub fn repeat_stats(&self) -> Option<RepeatStats> {
+        (!self.repeat_resolutions.is_empty()).then(|| RepeatStats::from_resolutions(&self.repeat_resolutions))
+    }
+
+    /// Where the smoothed curve, after its first crossing of `threshold`
+    /// (the crossing [`resolution`](Self::resolution) reports), first rises
+    /// again above T(q) + 3/√n_q (n_q: the ring's pixels; docs/methods.md §5).
+    /// `None` when it does not, or never crosses. Rings without pixels are
+    /// skipped.
+    pub fn recrossing(&self, threshold: Threshold) -> Option<Recrossing> {
+        let c = &self.smoothed;
+        let first = (1..c.len()).find(|&i| {
+            self.rings[i] >= 1
+                && c[i - 1] >= threshold.at(self.ring_counts[i - 1])
+                && c[i] < threshold.at(self.ring_counts[i])
+        })?;
+        (first + 1..c.len()).find_map(|j| {
+            let n = self.ring_counts[j];
+            if n == 0 {
+                return None;
+            }
+            let limit = threshold.at(n) + 3.0 / (n as f64).sqrt();
+            (c[j] > limit).then_some(Recrossing {
+                index: j,
+                freq_nm_inv: self.freq[j],
+                value: c[j],
+                limit,
+            })
+        })
+    }
+
+    /// Recompute [`warnings`](Self::warnings) from the smoothed curve (1/7
+    /// threshold) and the repeats.
+    pub fn refresh_warnings(&mut self) {
+        let mut w = Vec::new();
+        if let Some(r) = self.recrossing(Threshold::default()) {
+            w.push(format!(
+                "the smoothed FRC rises back above 1/7 after its first crossing: {:.3} at {:.4} nm⁻¹ \
+                 ({:.1} nm), above 1/7 + 3/√n_q = {:.3}; the resolution is the first crossing",
+                r.value,
+                r.freq_nm_inv,
+                1.0 / r.freq_nm_inv,
+                r.limit
+            ));
+        }
+        if let Some(st) = self.repeat_stats() {
+            if let Some((lo, hi)) = st.fences_nm {
+                for &i in &st.outliers {
+                    if let Some(r) = self.repeat_resolutions[i] {
+                        w.push(format!(
+                            "repeat {} of {}: {r:.1} nm lies outside the Tukey fences [{lo:.1}, {hi:.1}] nm \
+                             of the crossing repeats (flagged, not dropped)",
+                            i + 1,
+                            st.repeats
+                        ));
+                    }
+                }
+            }
+        }
+        self.warnings = w;
+    }
+
+    /// The curve with [`warnings`](Self::warnings) recomputed.
+    pub fn with_warnings(mut self) -> Self {
+        self.refresh_warnings();
+        self
+    }
+
+    /// The resolution part of the summary and of the plot legend: for a
+    /// single pair "resolution 30.4 nm" or "no 1/7 crossing"; for repeats the
+    /// mean curve first, then the repeats: "mean curve: resolution 31.0 nm;
+    /// 4 of 5 repeats crossed: 30.4 ± 1.2 nm", "mean curve: no 1/7 crossing;
+    /// 1 of 5 repeats crossed: 30.4 nm". Always 1/7 on the smoothed curve.
+    pub fn resolution_text(&self) -> String {
+        let res = match self.resolution(Threshold::default(), true) {
+            Some(r) => format!("resolution {r:.1} nm"),
+            None => "no 1/7 crossing".to_string(),
+        };
+        match self.repeat_stats() {
+            Some(st) if st.repeats >= 2 => format!("mean curve: {res}; {st}"),
+            _ => res,
+        }
+    }
+
+    /// One line: shape, pixel size, options, the resolution (1/7, smoothed;
+    /// for repeats the mean curve's first, then "k of n repeats crossed: …",
+    /// see [`resolution_text`](Self::resolution_text)), area(0.2), the
+    /// frcnet numbers, and every warning. Also what `Display` prints.
     pub fn summary(&self) -> String {
+        let mut s = self.summary_without_warnings();
+        for w in &self.warnings {
+            s += &format!("; warning: {w}");
+        }
+        s
+    }
+
+    fn summary_without_warnings(&self) -> String {
         let mut s = format!("FRC {n}×{n} px at {p} nm", n = self.n, p = self.pixel_nm);
         if let Some((h, w)) = self.padded_from {
             s += &format!(" (zero-padded from {w}×{h})");
@@ -406,10 +658,7 @@ impl FrcCurve {
         if self.compat == Compat::Frcnet {
             s += ", frcnet rings";
         }
-        match self.resolution(Threshold::default(), true) {
-            Some(r) => s += &format!(": resolution {r:.1} nm (1/7, smoothed)"),
-            None => s += ": no 1/7 crossing",
-        }
+        s += &format!(": {} (1/7, smoothed)", self.resolution_text());
         if let Ok(a) = self.area(0.2) {
             s += &format!(", area(0.2) = {a:.4}");
         }
@@ -423,11 +672,33 @@ impl FrcCurve {
     }
 
     /// Write the curve as CSV, atomically (a temporary file in the same folder,
-    /// then a rename). Columns: `ring, freq_nm_inv, frc, smoothed, ring_pixels,
-    /// threshold_half_bit` (the ½-bit threshold of each ring).
+    /// then a rename). First comment lines starting with `#`: the
+    /// [`summary`](Self::summary); for repeats, `# repeats: n, crossed: k,
+    /// resolutions_nm: r1;r2;…` (empty where a repeat did not cross); one
+    /// `# warning: …` line per warning (read with e.g. `pandas.read_csv(path,
+    /// comment="#")`). Then the header and one row per ring: `ring,
+    /// freq_nm_inv, frc, smoothed, ring_pixels, threshold_half_bit` (the
+    /// ½-bit threshold of each ring).
     pub fn to_csv(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let mut text = String::from("ring,freq_nm_inv,frc,smoothed,ring_pixels,threshold_half_bit\n");
+        let mut text = format!("# {}\n", self.summary_without_warnings());
+        if !self.repeat_resolutions.is_empty() {
+            let r: Vec<String> = self
+                .repeat_resolutions
+                .iter()
+                .map(|r| r.map(|v| v.to_string()).unwrap_or_default())
+                .collect();
+            text += &format!(
+                "# repeats: {}, crossed: {}, resolutions_nm: {}\n",
+                self.repeats(),
+                self.crossed(),
+                r.join(";")
+            );
+        }
+        for w in &self.warnings {
+            text += &format!("# warning: {w}\n");
+        }
+        text += "ring,freq_nm_inv,frc,smoothed,ring_pixels,threshold_half_bit\n";
         for i in 0..self.values.len() {
             text += &format!(
                 "{},{:e},{},{},{},{}\n",
@@ -440,6 +711,13 @@ impl FrcCurve {
             );
         }
         write_atomic(path, text.as_bytes())
+    }
+}
+
+impl std::fmt::Display for FrcCurve {
+    /// The one-line [`summary`](FrcCurve::summary).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.summary())
     }
 }
 

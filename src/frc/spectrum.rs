@@ -1,5 +1,5 @@
 //! The fast part of the FRC: the 2-D FFTs of the two images and the per-ring
-//! sums of METHODS.md §5, in one pass over the half spectrum.
+//! sums of docs/methods.md §5, in one pass over the half spectrum.
 //!
 //! Method. Both real images are transformed at once as z = a + i·b: every
 //! row of z goes through a complex FFT (`rustfft`), in parallel; then blocks
@@ -84,7 +84,7 @@ fn fft_err(e: realfft::FftError) -> Error {
     Error::Numeric(format!("FFT failed: {e}"))
 }
 
-/// Picasso's Tukey mask along one axis of length `n` (METHODS.md §5):
+/// Picasso's Tukey mask along one axis of length `n` (docs/methods.md §5):
 /// u = (i − n/2)/n, m = ½ − ½·cos(π·nfac·u), and m = 1 where
 /// |u| < (nfac − 2)/(2·nfac); nfac = 8. The 2-D mask is the outer product.
 pub fn tukey_1d(n: usize) -> Vec<f64> {
@@ -207,7 +207,7 @@ pub fn rfft2(img: ArrayView2<f32>) -> Result<Array2<C64>> {
     Array2::from_shape_vec((h, m), half).map_err(|e| Error::Shape(e.to_string()))
 }
 
-/// Which ring rule the accumulation uses (METHODS.md §5).
+/// Which ring rule the accumulation uses (docs/methods.md §5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RingRule {
     /// Centred grid, q = ⌊√(kx² + ky²)⌋.

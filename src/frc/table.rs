@@ -1,9 +1,12 @@
-//! Self-FRC of a localization table (METHODS.md §5, last bullets;
+//! Self-FRC of a localization table (docs/methods.md §5, last bullets;
 //! Nieuwenhuizen et al. 2013): split the table in two halves (random or time
-//! blocks), render both on the table's grid (METHODS.md §2), correlate with
-//! the Tukey mask on, and repeat with new seeds for mean ± sd.
+//! blocks), render both on the table's grid (docs/methods.md §2), correlate with
+//! the Tukey mask on, and repeat with new seeds for mean ± sd over the
+//! repeats that cross, always with the count ("k of n repeats crossed"),
+//! never an sd of one value; repeats outside the Tukey fences of the repeats
+//! are flagged in the curve's warnings ([`super::RepeatStats`]).
 
-use super::{frc, smooth_frc, FrcCurve, FrcOptions, Threshold};
+use super::{frc, smooth_frc, FrcCurve, FrcOptions, RepeatStats, Threshold};
 use crate::error::{Error, Result};
 use crate::locs::{Locs, RenderOptions, SplitMode};
 
@@ -40,7 +43,9 @@ impl Default for SelfFrcOptions {
 /// The mean curve over repeats and each repeat's resolution.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SelfFrc {
-    /// The mean of the repeats' raw curves, re-smoothed.
+    /// The mean of the repeats' raw curves, re-smoothed; it carries the
+    /// repeats' resolutions ([`FrcCurve::repeat_resolutions`]) and the
+    /// warnings, and its summary says how many repeats crossed.
     pub curve: FrcCurve,
     /// Resolution (nm, 1/7 of the smoothed curve) of each repeat; `None`
     /// where a repeat has no crossing.
@@ -48,28 +53,11 @@ pub struct SelfFrc {
 }
 
 impl SelfFrc {
-    /// Mean and sample standard deviation of the defined resolutions (see
-    /// [`resolution_stats`]).
-    pub fn resolution_stats(&self) -> Option<(f64, f64)> {
-        resolution_stats(&self.resolutions)
+    /// Count, mean, sd (≥ 2 crossing repeats only) and Tukey outliers of the
+    /// repeats' resolutions.
+    pub fn stats(&self) -> RepeatStats {
+        RepeatStats::from_resolutions(&self.resolutions)
     }
-}
-
-/// Mean and sample standard deviation (n − 1) of the defined resolutions
-/// (0 for one), or `None` when no repeat crossed the threshold.
-pub fn resolution_stats(resolutions: &[Option<f64>]) -> Option<(f64, f64)> {
-    let r: Vec<f64> = resolutions.iter().flatten().copied().collect();
-    if r.is_empty() {
-        return None;
-    }
-    let n = r.len() as f64;
-    let mean = r.iter().sum::<f64>() / n;
-    let sd = if r.len() > 1 {
-        (r.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
-    } else {
-        0.0
-    };
-    Some((mean, sd))
 }
 
 /// Self-FRC of `locs` (see the module documentation).
@@ -94,7 +82,7 @@ pub fn self_frc(locs: &Locs, opts: &SelfFrcOptions) -> Result<SelfFrc> {
         let ((ia, _), (ib, _)) = (a.render(&render)?, b.render(&render)?);
         curves.push(frc(ia.data.view(), ib.data.view(), opts.pixel_nm, &opts.frc)?);
     }
-    let resolutions = curves
+    let resolutions: Vec<Option<f64>> = curves
         .iter()
         .map(|c| c.resolution(Threshold::default(), true))
         .collect();
@@ -107,6 +95,8 @@ pub fn self_frc(locs: &Locs, opts: &SelfFrcOptions) -> Result<SelfFrc> {
         let rings: Vec<f64> = mean.rings.iter().map(|&q| q as f64).collect();
         mean.smoothed = smooth_frc(&mean.values, &rings, mean.n);
     }
+    mean.repeat_resolutions = resolutions.clone();
+    mean.refresh_warnings();
     Ok(SelfFrc {
         curve: mean,
         resolutions,
@@ -140,7 +130,8 @@ mod tests {
             },
         )
         .unwrap();
-        let (mean, sd) = s.resolution_stats().expect("a crossing");
+        let st = s.stats();
+        let (mean, sd) = (st.mean_nm.expect("a crossing"), st.sd_nm.expect("3 crossings"));
         // Precision ~ 10 nm plus label size: the resolution is tens of nm, and repeats agree.
         assert!(mean > 15.0 && mean < 150.0, "{mean}");
         assert!(sd < 0.3 * mean, "{sd}");
@@ -155,13 +146,13 @@ mod tests {
         let sparse = full.subsample(0.05, 1).unwrap();
         let rf = self_frc(&full, &SelfFrcOptions::default())
             .unwrap()
-            .resolution_stats()
-            .unwrap()
-            .0;
+            .stats()
+            .mean_nm
+            .unwrap();
         let rs = self_frc(&sparse, &SelfFrcOptions::default())
             .unwrap()
-            .resolution_stats()
-            .map(|r| r.0);
+            .stats()
+            .mean_nm;
         assert!(rs.is_none_or(|r| r > rf), "{rf} vs {rs:?}");
     }
 
@@ -186,7 +177,7 @@ mod tests {
                 repeats: 3,
                 ..Default::default()
             };
-            self_frc(&t, &o).unwrap().resolution_stats().unwrap().0
+            self_frc(&t, &o).unwrap().stats().mean_nm.unwrap()
         };
         let random = res(SplitMode::Random);
         let frames = res(SplitMode::Frames { blocks: 50 });
@@ -194,13 +185,24 @@ mod tests {
     }
 
     #[test]
-    fn resolution_stats_by_hand() {
-        // Mean 20, deviations ±2: sample sd = sqrt(8 / 1) = 2.828..., None ignored.
-        let (m, sd) = resolution_stats(&[Some(18.0), None, Some(22.0)]).unwrap();
-        assert_eq!(m, 20.0);
-        assert!((sd - 8f64.sqrt()).abs() < 1e-12);
-        assert_eq!(resolution_stats(&[Some(5.0)]), Some((5.0, 0.0)));
-        assert_eq!(resolution_stats(&[None, None]), None);
+    fn mean_curve_carries_the_repeats() {
+        let s = self_frc(
+            &sim(),
+            &SelfFrcOptions {
+                repeats: 3,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(s.curve.repeat_resolutions, s.resolutions);
+        assert_eq!(s.curve.repeats(), 3);
+        assert_eq!(s.curve.crossed(), s.resolutions.iter().flatten().count());
+        assert!(
+            s.curve.summary().contains("of 3 repeats crossed"),
+            "{}",
+            s.curve.summary()
+        );
+        assert_eq!(s.stats(), s.curve.repeat_stats().unwrap());
     }
 
     #[test]

@@ -24,21 +24,51 @@ pub(crate) fn hash_image(h: usize, w: usize, seed: u64) -> Array2<f32> {
     })
 }
 
-/// Naive 2-D DFT of `img` zero-padded to n × n, optionally times mask⊗mask.
-fn naive_dft(img: &Array2<f32>, n: usize, mask: Option<&[f64]>) -> Array2<C> {
+/// `img` zero-padded to n × n (bottom/right), optionally times mask⊗mask, in f64.
+fn padded(img: &Array2<f32>, n: usize, mask: Option<&[f64]>) -> Array2<f64> {
     let mut x = Array2::<f64>::zeros((n, n));
     for ((r, c), &v) in img.indexed_iter() {
         x[(r, c)] = v as f64 * mask.map_or(1.0, |m| m[r] * m[c]);
     }
+    x
+}
+
+/// Naive 2-D DFT of `img` zero-padded to n × n, optionally times mask⊗mask:
+/// the direct sum F(ky, kx) = Σ_y Σ_x x(y, x)·w^(ky·y + kx·x), w = e^(−2πi/n),
+/// done as the same direct sum along x, then along y (O(n³), so that the
+/// size sweep can afford n up to a few hundred); the twiddles w^m are
+/// tabulated for m = (k·j) mod n, computed exactly in integers.
+fn naive_dft(img: &Array2<f32>, n: usize, mask: Option<&[f64]>) -> Array2<C> {
+    let x = padded(img, n, mask);
+    let w: Vec<C> = (0..n)
+        .map(|m| {
+            let ph = -2.0 * PI * m as f64 / n as f64;
+            C::new(ph.cos(), ph.sin())
+        })
+        .collect();
+    let rows = Array2::from_shape_fn((n, n), |(y, kx)| {
+        (0..n).map(|xx| x[(y, xx)] * w[(kx * xx) % n]).sum::<C>()
+    });
     Array2::from_shape_fn((n, n), |(ky, kx)| {
-        let mut s = C::new(0.0, 0.0);
-        for y in 0..n {
-            for xx in 0..n {
-                let ph = -2.0 * PI * ((ky * y + kx * xx) % n) as f64 / n as f64;
-                s += x[(y, xx)] * C::new(ph.cos(), ph.sin());
-            }
+        (0..n).map(|y| rows[(y, kx)] * w[(ky * y) % n]).sum::<C>()
+    })
+}
+
+/// The full n × n spectrum of `img` zero-padded to n × n, from [`rfft2`]
+/// (itself checked against the direct sum in `rfft2_matches_naive_dft`) and
+/// Hermitian symmetry F(−k) = F(k)*: the reference spectrum for sizes too
+/// large for the direct sum. It shares no code with the FRC's packed
+/// transform, mirror columns or ring runs. No mask (rfft2 reads f32).
+fn full_spectrum(img: &Array2<f32>, n: usize) -> Array2<C> {
+    let x = padded(img, n, None).mapv(|v| v as f32);
+    let half = rfft2(x.view()).unwrap();
+    let m = n / 2 + 1;
+    Array2::from_shape_fn((n, n), |(ky, kx)| {
+        if kx < m {
+            half[(ky, kx)]
+        } else {
+            half[((n - ky) % n, n - kx)].conj()
         }
-        s
     })
 }
 
@@ -66,12 +96,19 @@ fn centred(k: usize, n: usize) -> i64 {
     }
 }
 
-/// The standard FRC written out from METHODS.md §5 with a naive DFT.
+/// The standard FRC written out from docs/methods.md §5 with a naive DFT.
 fn slow_frc(a: &Array2<f32>, b: &Array2<f32>, tukey: bool) -> (Vec<f64>, Vec<u64>) {
     let n = a.nrows().max(a.ncols());
     let mask = tukey.then(|| tukey_1d(n));
     let fa = naive_dft(a, n, mask.as_deref());
     let fb = naive_dft(b, n, mask.as_deref());
+    slow_frc_of_spectra(&fa, &fb)
+}
+
+/// The standard rings and FRC of two full n × n spectra, pixel by pixel:
+/// centred indices, q = ⌊√(kx² + ky²)⌋, q < ⌈n/2⌉.
+fn slow_frc_of_spectra(fa: &Array2<C>, fb: &Array2<C>) -> (Vec<f64>, Vec<u64>) {
+    let n = fa.nrows();
     let nq = n.div_ceil(2);
     let (mut cr, mut p1, mut p2, mut cnt) = (vec![0.0; nq], vec![0.0; nq], vec![0.0; nq], vec![0u64; nq]);
     for ky in 0..n {
@@ -105,24 +142,44 @@ fn slow_frcnet(a: &Array2<f32>, b: &Array2<f32>) -> Vec<f64> {
     let n = a.nrows();
     let fa = naive_dft(a, n, None);
     let fb = naive_dft(b, n, None);
+    slow_frcnet_of_spectra(&fa, &fb).0
+}
+
+/// The frcnet rings (docs/methods.md §5) of two full n × n spectra, pixel by
+/// pixel: r(k) = k + 1 for k < n/2 else n − k, q = round(√(r(ky)² + r(kx)²)),
+/// q = 1 ..= ⌊n/2⌋; FRC = |Σ F₁F₂*| / √(Σ|F₁|² Σ|F₂|²). Values and counts.
+fn slow_frcnet_of_spectra(fa: &Array2<C>, fb: &Array2<C>) -> (Vec<f64>, Vec<u64>) {
+    let n = fa.nrows();
     let r = |k: usize| if (k as f64) < n as f64 / 2.0 { k + 1 } else { n - k };
-    let mut out = Vec::new();
-    for q in 1..=n / 2 {
-        let (mut num, mut p1, mut p2) = (C::new(0.0, 0.0), 0.0, 0.0);
-        for ky in 0..n {
-            for kx in 0..n {
-                let rr = ((r(ky) * r(ky) + r(kx) * r(kx)) as f64).sqrt().round() as usize;
-                if rr == q {
-                    num += fa[(ky, kx)] * fb[(ky, kx)].conj();
-                    p1 += fa[(ky, kx)].norm_sqr();
-                    p2 += fb[(ky, kx)].norm_sqr();
-                }
+    let nq = n / 2;
+    let (mut num, mut p1, mut p2, mut cnt) = (
+        vec![C::new(0.0, 0.0); nq + 1],
+        vec![0.0; nq + 1],
+        vec![0.0; nq + 1],
+        vec![0u64; nq + 1],
+    );
+    for ky in 0..n {
+        for kx in 0..n {
+            let q = ((r(ky) * r(ky) + r(kx) * r(kx)) as f64).sqrt().round() as usize;
+            if (1..=nq).contains(&q) {
+                num[q] += fa[(ky, kx)] * fb[(ky, kx)].conj();
+                p1[q] += fa[(ky, kx)].norm_sqr();
+                p2[q] += fb[(ky, kx)].norm_sqr();
+                cnt[q] += 1;
             }
         }
-        let d = (p1 * p2).abs().sqrt();
-        out.push(if d > 0.0 { num.norm() / d } else { 0.0 });
     }
-    out
+    let vals = (1..=nq)
+        .map(|q| {
+            let d = (p1[q] * p2[q]).abs().sqrt();
+            if d > 0.0 {
+                num[q].norm() / d
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    (vals, cnt[1..].to_vec())
 }
 
 fn assert_close(a: &[f64], b: &[f64], tol: f64, what: &str) {
@@ -157,6 +214,134 @@ fn fast_frc_matches_naive_dft_even_odd_padded_tukey() {
             assert_eq!(c.rings, (0..h.max(w).div_ceil(2)).collect::<Vec<_>>());
         }
     }
+}
+
+/// A correlated pair of `h` × `w` test images (b = noise + a/2).
+fn pair(h: usize, w: usize, seed: u64) -> (Array2<f32>, Array2<f32>) {
+    let a = hash_image(h, w, seed);
+    let b = hash_image(h, w, seed + 1) + &a.mapv(|v| 0.5 * v);
+    (a, b)
+}
+
+/// Fast path vs the pixel-by-pixel rings of reference spectra, standard and
+/// frcnet: ring counts exactly, values to 1e-9.
+fn check_against(a: &Array2<f32>, b: &Array2<f32>, fa: &Array2<C>, fb: &Array2<C>, tukey: bool) {
+    let (h, w) = a.dim();
+    let n = h.max(w);
+    let what = format!("{h}x{w} tukey={tukey}");
+    let c = frc(
+        a.view(),
+        b.view(),
+        1.0,
+        &FrcOptions {
+            tukey,
+            compat: Compat::Standard,
+        },
+    )
+    .unwrap();
+    let (vals, cnt) = slow_frc_of_spectra(fa, fb);
+    assert_eq!(c.ring_counts, cnt, "{what}: standard ring counts");
+    assert_close(&c.values, &vals, 1e-9, &format!("{what} standard"));
+    assert_eq!(c.rings, (0..n.div_ceil(2)).collect::<Vec<_>>(), "{what}");
+    let c = frc(
+        a.view(),
+        b.view(),
+        1.0,
+        &FrcOptions {
+            tukey,
+            compat: Compat::Frcnet,
+        },
+    )
+    .unwrap();
+    let (vals, cnt) = slow_frcnet_of_spectra(fa, fb);
+    assert_eq!(c.ring_counts, cnt, "{what}: frcnet ring counts");
+    assert_close(&c.values, &vals, 1e-9, &format!("{what} frcnet"));
+    assert_eq!(c.rings, (1..=n / 2).collect::<Vec<_>>(), "{what}");
+}
+
+/// Issue 11.1: every size from 2 to 70, and odd, 2^k ± 1, prime and
+/// non-square sizes up to a few hundred, against the direct DFT, with and
+/// without the Tukey mask, standard and frcnet rings.
+#[test]
+fn fast_frc_matches_direct_dft_size_sweep() {
+    let mut shapes: Vec<(usize, usize)> = (2..=70).map(|n| (n, n)).collect();
+    shapes.extend([
+        (1, 1),
+        (127, 127),
+        (129, 129),
+        (131, 131),
+        (255, 255),
+        (257, 257),
+        (97, 96),
+        (64, 63),
+        (63, 70),
+        (101, 37),
+        (30, 127),
+    ]);
+    for (i, &(h, w)) in shapes.iter().enumerate() {
+        let (a, b) = pair(h, w, 100 + 2 * i as u64);
+        let n = h.max(w);
+        for tukey in [false, true] {
+            if tukey && n > 70 && i % 2 == 1 {
+                continue; // the mask on every other large size is enough
+            }
+            let mask = tukey.then(|| tukey_1d(n));
+            let fa = naive_dft(&a, n, mask.as_deref());
+            let fb = naive_dft(&b, n, mask.as_deref());
+            check_against(&a, &b, &fa, &fb, tukey);
+        }
+    }
+}
+
+/// Issue 11.1, large sizes (the issue's 1001², and 2043 = 3²·227,
+/// 1023 = 2^10 − 1, 1025 = 2^10 + 1, the prime 1009, non-square pairs),
+/// against full spectra from `rfft2` binned pixel by pixel.
+#[test]
+fn fast_frc_matches_reference_spectra_large_sizes() {
+    for (i, &(h, w)) in [
+        (1001, 1001),
+        (2043, 2043),
+        (1023, 1023),
+        (1025, 1025),
+        (1009, 1009),
+        (511, 513),
+        (1000, 1001),
+        (300, 255),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (a, b) = pair(h, w, 200 + 2 * i as u64);
+        let n = h.max(w);
+        check_against(&a, &b, &full_spectrum(&a, n), &full_spectrum(&b, n), false);
+    }
+}
+
+/// Ring counts by hand on an odd grid (127², kx, ky ∈ −63 ..= 63): ring 0 is
+/// (0, 0); ring 1 (1 ≤ r < 2): (±1, 0), (0, ±1), (±1, ±1) = 8; ring 2
+/// (4 ≤ r² < 9): (±2, 0)×4, (±2, ±1)×8, (±2, ±2)×4 = 16; ring 3 (9 ≤ r² <
+/// 16): (±3, 0)×4, (±3, ±1)×8, (±3, ±2)×8 = 20; the last ring (63),
+/// clipped by the grid, is counted here with integers. These are integer frequency indices: binning fftfreq(N)·N in floating
+/// point instead (k/N·N ≠ k for some k, N) moves pixels on ring
+/// boundaries to the ring below on 127², 255², 1001² (the discrepancy
+/// reported in issue 11.1), not on 128², 257², 1000².
+#[test]
+fn ring_counts_by_hand_on_an_odd_grid() {
+    let a = hash_image(127, 127, 5);
+    let c = frc(a.view(), a.view(), 1.0, &FrcOptions::default()).unwrap();
+    assert_eq!(&c.ring_counts[..4], &[1, 8, 16, 20]);
+    // Ring 63: integer pairs with 63² ≤ kx² + ky² < 64², |kx|, |ky| ≤ 63.
+    let mut last = 0u64;
+    for kx in -63i64..=63 {
+        for ky in -63i64..=63 {
+            let r2 = kx * kx + ky * ky;
+            if (3969..4096).contains(&r2) {
+                last += 1;
+            }
+        }
+    }
+    assert_eq!(c.ring_counts[63], last);
+    assert_eq!(c.ring_counts.len(), 64);
 }
 
 #[test]
@@ -304,6 +489,8 @@ fn resolution_interpolates_and_never_returns_zero() {
         tukey: false,
         padded_from: None,
         frcnet: None,
+        repeat_resolutions: Vec::new(),
+        warnings: Vec::new(),
     };
     assert_eq!(c.threshold_values(Threshold::Fixed(0.3)), vec![0.3; 4]);
     assert_eq!(c.threshold_values(Threshold::HalfBit)[1], half_bit(8));
@@ -483,7 +670,9 @@ fn csv_and_summary() {
     let p = dir.path().join("curve.csv");
     c.to_csv(&p).unwrap();
     let text = std::fs::read_to_string(&p).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
+    // The summary as a comment line first, then the table.
+    assert_eq!(text.lines().next().unwrap(), format!("# {}", c.summary()));
+    let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
     assert_eq!(
         lines[0],
         "ring,freq_nm_inv,frc,smoothed,ring_pixels,threshold_half_bit"
@@ -544,4 +733,194 @@ fn zeroed_complex_buffers_are_zero_and_behave_as_vecs() {
         v.truncate(1);
         v.shrink_to_fit();
     }
+}
+
+/// A hand-made curve of `values` (raw = smoothed) on rings 0, 1, …, with
+/// `count` pixels per ring, N = 2·len, pixel 10 nm.
+fn hand_curve(values: &[f64], count: u64) -> FrcCurve {
+    let n = 2 * values.len();
+    FrcCurve {
+        rings: (0..values.len()).collect(),
+        freq: (0..values.len()).map(|q| q as f64 / (n as f64 * 10.0)).collect(),
+        values: values.to_vec(),
+        smoothed: values.to_vec(),
+        ring_counts: vec![count; values.len()],
+        n,
+        pixel_nm: 10.0,
+        compat: Compat::Standard,
+        tukey: true,
+        padded_from: None,
+        frcnet: None,
+        repeat_resolutions: Vec::new(),
+        warnings: Vec::new(),
+    }
+    .with_warnings()
+}
+
+#[test]
+fn repeat_stats_count_crossings_and_never_give_sd_of_one() {
+    // The case of issue 11.2: one of five repeats crossed.
+    let st = RepeatStats::from_resolutions(&[Some(30.39), None, None, None, None]);
+    assert_eq!((st.repeats, st.crossed), (5, 1));
+    assert_eq!(st.mean_nm, Some(30.39));
+    assert_eq!(st.sd_nm, None);
+    assert_eq!(st.to_string(), "1 of 5 repeats crossed: 30.4 nm");
+    let st = RepeatStats::from_resolutions(&[Some(18.0), None, Some(22.0)]);
+    assert_eq!(st.mean_nm, Some(20.0));
+    assert!((st.sd_nm.unwrap() - 8f64.sqrt()).abs() < 1e-12);
+    assert_eq!(st.to_string(), "2 of 3 repeats crossed: 20.0 ± 2.8 nm");
+    let st = RepeatStats::from_resolutions(&[None, None]);
+    assert_eq!((st.crossed, st.mean_nm, st.sd_nm), (0, None, None));
+    assert_eq!(st.to_string(), "0 of 2 repeats crossed");
+    // Fewer than 4 crossing repeats: no fences, nothing flagged.
+    assert!(st.outliers.is_empty() && st.fences_nm.is_none());
+}
+
+#[test]
+fn tukey_fences_flag_outlying_repeats_by_hand() {
+    // Sorted crossing resolutions 29.8, 30, 30.5, 31, 45: Q1 = 30, Q3 = 31
+    // (linear interpolation at 1 and 3 of 0..4), IQR 1, fences [28.5, 32.5].
+    let r = [Some(30.0), Some(31.0), None, Some(45.0), Some(29.8), Some(30.5)];
+    let st = RepeatStats::from_resolutions(&r);
+    assert_eq!(st.fences_nm, Some((28.5, 32.5)));
+    assert_eq!(st.outliers, vec![3]);
+    assert_eq!(st.crossed, 5);
+    // Flagged, not dropped: the mean includes 45.
+    assert!((st.mean_nm.unwrap() - (30.0 + 31.0 + 45.0 + 29.8 + 30.5) / 5.0).abs() < 1e-12);
+    // Four values 30, 30.5, 31, 45: Q1 = 30.375, Q3 = 34.5, upper fence 40.6875.
+    let st = RepeatStats::from_resolutions(&[Some(30.0), Some(30.5), Some(31.0), Some(45.0)]);
+    assert_eq!(st.fences_nm, Some((30.375 - 1.5 * 4.125, 34.5 + 1.5 * 4.125)));
+    assert_eq!(st.outliers, vec![3]);
+    // Close values: nothing flagged.
+    let st = RepeatStats::from_resolutions(&[Some(30.0), Some(30.5), Some(31.0), Some(31.5), Some(29.5)]);
+    assert!(st.outliers.is_empty());
+    // In the curve: a warning naming the repeat.
+    let mut c = hand_curve(&[1.0, 0.9, 0.5, 0.1, 0.05, 0.0], 1_000_000);
+    c.repeat_resolutions = r.to_vec();
+    c.refresh_warnings();
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    assert!(
+        c.warnings[0].starts_with("repeat 4 of 6: 45.0 nm lies outside the Tukey fences [28.5, 32.5] nm"),
+        "{}",
+        c.warnings[0]
+    );
+    assert!(c.summary().contains("; warning: repeat 4 of 6"));
+}
+
+#[test]
+fn summary_of_repeats_says_how_many_crossed() {
+    // Mean curve that does not cross (issue 11.2), one repeat that did.
+    let mut c = hand_curve(&[1.0, 0.9, 0.8, 0.7, 0.6, 0.5], 1_000_000);
+    c.repeat_resolutions = vec![Some(30.39), None, None, None, None];
+    c.refresh_warnings();
+    assert_eq!((c.repeats(), c.crossed()), (5, 1));
+    let s = c.summary();
+    assert!(
+        s.contains(": mean curve: no 1/7 crossing; 1 of 5 repeats crossed: 30.4 nm (1/7, smoothed)"),
+        "{s}"
+    );
+    assert!(!s.contains('±') && !s.contains("0.0 nm"), "{s}");
+    assert_eq!(format!("{c}"), s);
+    // The mean curve crosses: its resolution first, then the repeats.
+    // 1/7 between q = 2 (0.5) and q = 3 (0.1): f = (2 + 0.357/0.4)/120 nm⁻¹.
+    let mut c = hand_curve(&[1.0, 0.9, 0.5, 0.1, 0.05, 0.0], 1_000_000);
+    c.repeat_resolutions = vec![Some(40.0), Some(42.0), Some(41.0)];
+    c.refresh_warnings();
+    let f = (2.0 + (0.5 - 1.0 / 7.0) / 0.4) / 120.0;
+    let want = format!(
+        ": mean curve: resolution {:.1} nm; 3 of 3 repeats crossed: 41.0 ± 1.0 nm (1/7, smoothed)",
+        1.0 / f
+    );
+    assert!(c.summary().contains(&want), "{}\n{want}", c.summary());
+    assert!(c.warnings.is_empty());
+    // A single pair: no repeat text; repeats() = 1, crossed() from the curve.
+    let single = hand_curve(&[1.0, 0.9, 0.5, 0.1, 0.05, 0.0], 1_000_000);
+    assert_eq!((single.repeats(), single.crossed()), (1, 1));
+    assert!(single.repeat_stats().is_none());
+    assert!(!single.summary().contains("repeats"), "{}", single.summary());
+    let never = hand_curve(&[1.0, 0.9, 0.8], 100);
+    assert_eq!((never.repeats(), never.crossed()), (1, 0));
+    // One repeat (self-FRC with repeats = 1): like a single pair.
+    let mut one = single.clone();
+    one.repeat_resolutions = vec![Some(41.0)];
+    assert!(!one.summary().contains("repeats"));
+}
+
+#[test]
+fn recrossing_is_flagged_with_its_frequency() {
+    // 1/7 crossed between q = 2 and 3; back up at q = 5 with 0.2 > 1/7 +
+    // 3/√10000 = 0.1729 (counts 10⁴): flagged at f_5 = 5/120 nm⁻¹.
+    let c = hand_curve(&[1.0, 0.9, 0.5, 0.1, 0.15, 0.2, 0.0, 0.0], 10_000);
+    let r = c.recrossing(Threshold::default()).unwrap();
+    assert_eq!(r.index, 5);
+    assert!((r.freq_nm_inv - 5.0 / 160.0).abs() < 1e-15);
+    assert!((r.limit - (1.0 / 7.0 + 0.03)).abs() < 1e-12);
+    assert_eq!(c.warnings.len(), 1);
+    assert!(
+        c.warnings[0].contains("0.200 at 0.0312 nm⁻¹ (32.0 nm)"),
+        "{}",
+        c.warnings[0]
+    );
+    // The resolution is still the first crossing.
+    let first = 1.0 / ((2.0 + (0.5 - 1.0 / 7.0) / 0.4) / 160.0);
+    assert!((c.resolution(Threshold::default(), true).unwrap() - first).abs() < 1e-9);
+    // Within the margin (0.17 < 0.1729): not flagged.
+    let c = hand_curve(&[1.0, 0.9, 0.5, 0.1, 0.15, 0.17, 0.0, 0.0], 10_000);
+    assert!(c.recrossing(Threshold::default()).is_none() && c.warnings.is_empty());
+    // The margin shrinks with more ring pixels: 0.17 > 1/7 + 3/√10⁶.
+    let c = hand_curve(&[1.0, 0.9, 0.5, 0.1, 0.12, 0.17, 0.0, 0.0], 1_000_000);
+    assert_eq!(c.recrossing(Threshold::default()).unwrap().index, 5);
+    // A curve that never crosses cannot re-cross.
+    let c = hand_curve(&[1.0, 0.9, 0.8], 100);
+    assert!(c.recrossing(Threshold::default()).is_none());
+}
+
+#[test]
+fn csv_comments_carry_repeats_and_warnings() {
+    let mut c = hand_curve(&[1.0, 0.9, 0.5, 0.1, 0.15, 0.2, 0.0, 0.0], 10_000);
+    c.repeat_resolutions = vec![Some(30.39), None, None, None, None];
+    c.refresh_warnings();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("c.csv");
+    c.to_csv(&p).unwrap();
+    let text = std::fs::read_to_string(&p).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("# FRC 16×16 px at 10 nm, Tukey: mean curve: resolution"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].contains("1 of 5 repeats crossed: 30.4 nm"));
+    assert_eq!(lines[1], "# repeats: 5, crossed: 1, resolutions_nm: 30.39;;;;");
+    assert!(lines[2].starts_with("# warning: the smoothed FRC rises back above 1/7"));
+    assert_eq!(
+        lines[3],
+        "ring,freq_nm_inv,frc,smoothed,ring_pixels,threshold_half_bit"
+    );
+    assert_eq!(lines.len(), 4 + 8);
+}
+
+#[test]
+fn plot_series_carries_repeats_and_notes() {
+    let mut c = hand_curve(&[1.0, 0.9, 0.8, 0.7, 0.6, 0.5], 1_000_000);
+    c.repeat_resolutions = vec![Some(30.39), None, None, None, None];
+    c.refresh_warnings();
+    let s = crate::plot::FrcSeries::from_curve(&c, "self-FRC", false);
+    assert_eq!(s.resolution_nm, None);
+    assert_eq!(s.repeats.as_deref(), Some("1 of 5 repeats crossed: 30.4 nm"));
+    assert_eq!(
+        crate::plot::frc_legend(&s),
+        "self-FRC \u{2014} Resolution: none (no crossing); 1 of 5 repeats crossed: 30.4 nm"
+    );
+    let s = crate::plot::FrcSeries::from_curve(&c, "", true);
+    assert_eq!(
+        s.repeats.as_deref(),
+        Some("1 of 5 repeats crossed: 30.4 nm (at 1/7)")
+    );
+    assert!(matches!(s.threshold, Some(crate::plot::FrcThreshold::Curve(ref t)) if t.len() == 6));
+    let w = hand_curve(&[1.0, 0.9, 0.5, 0.1, 0.15, 0.2, 0.0, 0.0], 10_000);
+    assert_eq!(
+        crate::plot::FrcSeries::from_curve(&w, "x", false).notes,
+        w.warnings
+    );
 }

@@ -118,13 +118,13 @@ fn help(name: Option<&str>) -> i32 {
             print!("{}", docs.overview());
             0
         }
-        Some(n) => match docs.help(n) {
+        Some(n) => match script::help_text(n) {
             Some(t) => {
                 println!("{t}");
                 0
             }
             None => {
-                eprintln!("locus help: no function named `{n}`; `locus help` lists them all");
+                eprintln!("locus {}", script::unknown_help(n));
                 EXIT_USAGE
             }
         },

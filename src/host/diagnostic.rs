@@ -63,6 +63,14 @@ pub fn render_eval_error(err: &EvalAltResult, main: &MainSource) -> String {
     let (message, pos) = match cur {
         EvalAltResult::ErrorParsing(kind, pos) => (format!("syntax error: {kind}"), *pos),
         EvalAltResult::ErrorRuntime(d, pos) => (format!("error: {d}"), *pos),
+        EvalAltResult::ErrorFunctionNotFound(sig, pos) => (
+            format!("error: {}", crate::script::explain_not_found(sig)),
+            *pos,
+        ),
+        EvalAltResult::ErrorIndexingType(ty, pos) if ty.ends_with("Locs") => (
+            "error: a table is not indexed with [...]: use locs.col(\"photons\") for a column, or locs.column(\"photons\") for an array of its values".to_string(),
+            *pos,
+        ),
         EvalAltResult::ErrorTerminated(d, pos) => {
             let m = d.clone().into_string().unwrap_or_else(|_| "terminated".into());
             (format!("stopped: {m}"), *pos)
@@ -87,12 +95,20 @@ pub fn render_eval_error(err: &EvalAltResult, main: &MainSource) -> String {
 
 /// Render a syntax error in `main`.
 pub fn render_parse_error(err: &ParseError, main: &MainSource) -> String {
-    located(
+    let mut out = located(
         main.name,
         err.position(),
         &format!("syntax error: {}", err.err_type()),
         main,
-    )
+    );
+    let line = err
+        .position()
+        .line()
+        .and_then(|l| main.text.lines().nth(l.saturating_sub(1)));
+    if let Some(hint) = line.and_then(crate::script::syntax_hint) {
+        out.push_str(&format!("  hint: {hint}\n"));
+    }
+    out
 }
 
 fn place(file: &str, pos: Position, main: &MainSource) -> String {

@@ -26,6 +26,14 @@ const COMMANDS: &[(&str, &str)] = &[
     (":vars", ":vars          variables in scope: name, type, summary"),
     (":time", ":time EXPR     evaluate EXPR and print the elapsed time"),
     (":run", ":run FILE      run a script file in this session"),
+    (
+        ":load",
+        ":load FILE     run a script file in this session (as :run)",
+    ),
+    (
+        ":save",
+        ":save FILE     write this session's successful entries as a runnable script",
+    ),
     (":reset", ":reset         forget all variables and functions"),
     (":quit", ":quit          leave (Ctrl-D works too)"),
 ];
@@ -82,7 +90,8 @@ pub fn complete(line: &str, pos: usize, state: &CompletionState, docs: &Docs) ->
         let mut out: Vec<String> = Vec::new();
         if let Some((_, ty)) = state.vars.iter().find(|(n, _)| n == var) {
             for e in docs.members_of(ty) {
-                if e.name.starts_with(prefix) {
+                let is_name = e.name.starts_with(|c: char| c.is_alphabetic() || c == '_');
+                if is_name && e.name.starts_with(prefix) {
                     let cand = if e.property {
                         e.name.clone()
                     } else {
@@ -112,7 +121,8 @@ pub fn complete(line: &str, pos: usize, state: &CompletionState, docs: &Docs) ->
         }
     }
     for e in docs.entries() {
-        if e.receiver.is_none() && e.name.starts_with(prefix) {
+        let is_name = e.name.starts_with(|c: char| c.is_alphabetic() || c == '_');
+        if e.receiver.is_none() && is_name && e.name.starts_with(prefix) {
             push(format!("{}(", e.name));
         }
     }
@@ -272,9 +282,9 @@ fn command(session: &mut Session, line: &str) -> bool {
                 println!();
                 print!("{}", script::docs().overview());
             } else {
-                match script::docs().help(arg) {
+                match script::help_text(arg) {
                     Some(t) => println!("{t}"),
-                    None => eprintln!("no function named `{arg}`"),
+                    None => eprintln!("{}", script::unknown_help(arg)),
                 }
             }
         }
@@ -290,12 +300,22 @@ fn command(session: &mut Session, line: &str) -> bool {
         ":time" => {
             let t0 = Instant::now();
             print_outcome(session.eval(arg, 0));
-            println!(
-                "time: {}",
-                crate::script::format_duration(t0.elapsed().as_secs_f64())
-            );
+            println!("time: {}", crate::fmt::duration(t0.elapsed().as_secs_f64()));
         }
-        ":run" => match std::fs::read_to_string(arg) {
+        ":save" => {
+            if arg.is_empty() {
+                eprintln!(":save: give a file name, e.g. :save session.rhai");
+            } else {
+                let text = session.script();
+                match crate::image::io::write_atomic(std::path::Path::new(arg), |w| {
+                    w.write_all(text.as_bytes()).map_err(|e| crate::Error::io(arg, e))
+                }) {
+                    Ok(()) => println!("saved {} entries to {arg}", session.history.len()),
+                    Err(e) => eprintln!(":save: {e}"),
+                }
+            }
+        }
+        ":run" | ":load" => match std::fs::read_to_string(arg) {
             Ok(text) => {
                 crate::script::resolver::remember_source(arg, &text);
                 let saved = std::mem::replace(&mut session.name, arg.to_string());
@@ -329,6 +349,7 @@ fn print_value(v: &Dynamic) {
 /// Run the interactive REPL until `:quit` or Ctrl-D.
 pub fn run_interactive() -> i32 {
     crate::interrupt::install_handler();
+    crate::interrupt::set_exit_on_second(false);
     let mut session = Session::new("<repl>");
     let state = Arc::new(Mutex::new(CompletionState::default()));
     let helper = LocusHelper {
@@ -337,7 +358,7 @@ pub fn run_interactive() -> i32 {
         checker: rhai::Engine::new_raw(),
     };
     let config = rustyline::Config::builder()
-        .auto_add_history(true)
+        .auto_add_history(false)
         .completion_type(rustyline::CompletionType::List)
         .max_history_size(10_000)
         .and_then(|b| b.history_ignore_dups(true))
@@ -353,6 +374,9 @@ pub fn run_interactive() -> i32 {
     rl.set_helper(Some(helper));
     let hist = history_path();
     if let Some(h) = &hist {
+        if let Some(parent) = h.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
         let _ = rl.load_history(h);
     }
     println!(
@@ -365,6 +389,12 @@ pub fn run_interactive() -> i32 {
                 let trimmed = line.trim();
                 if trimmed.is_empty() {
                     continue;
+                }
+                // Append the entry to the history file at once, so a killed
+                // session keeps it.
+                let _ = rl.add_history_entry(line.as_str());
+                if let Some(h) = &hist {
+                    let _ = rl.append_history(h);
                 }
                 if trimmed.starts_with(':') {
                     if !command(&mut session, trimmed) {
@@ -387,12 +417,6 @@ pub fn run_interactive() -> i32 {
                 break;
             }
         }
-    }
-    if let Some(h) = &hist {
-        if let Some(parent) = h.parent() {
-            let _ = std::fs::create_dir_all(parent);
-        }
-        let _ = rl.save_history(h);
     }
     0
 }

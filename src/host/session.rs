@@ -24,6 +24,8 @@ pub struct Session {
     functions: AST,
     /// Name used in error reports.
     pub name: String,
+    /// The entries that evaluated without error, in order (for `:save`).
+    pub history: Vec<String>,
 }
 
 impl Session {
@@ -37,11 +39,13 @@ impl Session {
             scope,
             functions: AST::empty(),
             name: name.to_string(),
+            history: Vec::new(),
         }
     }
 
     /// Forget all variables and functions.
     pub fn reset(&mut self) {
+        self.history.clear();
         self.scope.clear();
         self.scope.push_constant("ARGS", rhai::Array::new());
         self.functions = AST::empty();
@@ -73,9 +77,28 @@ impl Session {
         // Keep the functions even when evaluation failed: they compiled.
         self.functions = self.functions.merge(&ast.clone_functions_only());
         match result {
-            Ok(v) => Outcome::Value(v),
+            Ok(v) => {
+                self.history.push(input.trim_end().to_string());
+                Outcome::Value(v)
+            }
             Err(e) => Outcome::Error(render_eval_error(&e, &main)),
         }
+    }
+
+    /// The successful entries as a runnable script: each entry is one
+    /// statement; an entry without a final `;` (an expression whose value
+    /// was printed) gets one, so the script runs as a whole.
+    pub fn script(&self) -> String {
+        let mut out = String::from("// saved from a locus session\n");
+        for e in &self.history {
+            out.push_str(e);
+            let t = e.trim_end();
+            if !(t.ends_with(';') || t.ends_with('}')) {
+                out.push(';');
+            }
+            out.push('\n');
+        }
+        out
     }
 
     /// Evaluate and return the error unrendered (for tests and `:time`).

@@ -1123,3 +1123,10 @@ const INFERNO: [[u8; 3]; 256] = [
     [250, 253, 161],
     [252, 255, 164],
 ];
+
+impl std::str::FromStr for Colormap {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Colormap> {
+        Colormap::from_name(s)
+    }
+}

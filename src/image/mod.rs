@@ -1,9 +1,10 @@
 //! `Image`: a 2-D float32 raster with a physical pixel size and origin.
 //!
-//! Conventions (METHODS.md §1): row-major, `height` rows × `width` columns;
+//! Conventions (docs/methods.md §1): row-major, `height` rows × `width` columns;
 //! pixel (col i, row j) covers [x0 + i·p, x0 + (i+1)·p) × [y0 + j·p, y0 + (j+1)·p),
 //! rows grow with y, origin at the top-left.
 
+use crate::error::{Error, Result};
 use ndarray::Array2;
 
 pub mod colormap;
@@ -36,6 +37,22 @@ impl Image {
         }
     }
 
+    /// A `width`×`height` image of zeros; sides in 1..=65536 px, pixel size > 0.
+    pub fn zeros(width: i64, height: i64, pixel_nm: f64) -> Result<Image> {
+        let side = |name: &str, v: i64| -> Result<usize> {
+            if (1..=65536).contains(&v) {
+                Ok(v as usize)
+            } else {
+                Err(Error::arg(name, format!("must be in 1..=65536 pixels, got {v}")))
+            }
+        };
+        let (w, h) = (side("width", width)?, side("height", height)?);
+        if !(pixel_nm.is_finite() && pixel_nm > 0.0) {
+            return Err(Error::arg("pixel_nm", format!("must be > 0, got {pixel_nm}")));
+        }
+        Ok(Image::new(Array2::zeros((h, w)), pixel_nm))
+    }
+
     /// Number of columns.
     pub fn width(&self) -> usize {
         self.data.ncols()
@@ -44,5 +61,22 @@ impl Image {
     /// Number of rows.
     pub fn height(&self) -> usize {
         self.data.nrows()
+    }
+}
+
+impl std::fmt::Display for Image {
+    /// One line: shape, pixel size, sum and value range. Never the data.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (lo, hi) = (self.min().unwrap_or(f64::NAN), self.max().unwrap_or(f64::NAN));
+        write!(
+            f,
+            "Image {}×{} px @ {} nm, sum {}, range [{}, {}]",
+            self.width(),
+            self.height(),
+            crate::fmt::float(self.pixel_nm),
+            crate::fmt::float(self.sum()),
+            crate::fmt::float(lo),
+            crate::fmt::float(hi)
+        )
     }
 }

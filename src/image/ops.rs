@@ -1,9 +1,9 @@
 //! Statistics, access, cropping, padding, normalisation and arithmetic of [`Image`].
 //!
-//! Geometry follows METHODS.md §1 (pixel (col i, row j) covers
+//! Geometry follows docs/methods.md §1 (pixel (col i, row j) covers
 //! [x0 + i·p, x0 + (i+1)·p) × [y0 + j·p, y0 + (j+1)·p)), so a crop or a pad
 //! moves the origin and keeps the pixel size. [`Image::normalize`] is the
-//! per-image input normalisation of METHODS.md §7.
+//! per-image input normalisation of docs/methods.md §7.
 //!
 //! Sums and moments accumulate in f64. Binary operations between two images
 //! require equal shapes ([`Error::Shape`] names both) and keep the **left**
@@ -140,7 +140,7 @@ impl Image {
     }
 
     /// Zero-pad on the right and bottom to `width` × `height` (the FRC's
-    /// square padding, METHODS.md §5). Error if the image is larger.
+    /// square padding, docs/methods.md §5). Error if the image is larger.
     pub fn zero_pad_to(&self, width: usize, height: usize) -> Result<Image> {
         if width < self.width() || height < self.height() {
             return Err(Error::arg(
@@ -161,7 +161,7 @@ impl Image {
         self.pad(0, 0, n - self.width(), n - self.height(), 0.0)
     }
 
-    /// Scale to [−1, 1] (METHODS.md §7): x → 2(x − min)/max(x − min) − 1.
+    /// Scale to [−1, 1] (docs/methods.md §7): x → 2(x − min)/max(x − min) − 1.
     ///
     /// A constant image (max = min) becomes all −1, as if it were pure
     /// background. Error for an empty image or one holding NaN or ±∞.

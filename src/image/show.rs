@@ -120,9 +120,9 @@ impl Image {
             "{} × {} px, {} nm/px, values {} .. {}",
             self.width(),
             self.height(),
-            crate::plot::fmt_num(self.pixel_nm),
-            crate::plot::fmt_num(lo),
-            crate::plot::fmt_num(hi)
+            crate::fmt::short(self.pixel_nm),
+            crate::fmt::short(lo),
+            crate::fmt::short(hi)
         );
         if self.is_empty() {
             println!("(empty image) {caption}");

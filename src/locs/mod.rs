@@ -1,4 +1,4 @@
-//! Localization tables: the [`Locs`] type, its columns and metadata (METHODS.md §1).
+//! Localization tables: the [`Locs`] type, its columns and metadata (docs/methods.md §1).
 //!
 //! A table is columnar: `frame` (u32, from 0), `x`, `y` (f32, nm) are always
 //! present; every other column is kept by name with its original type
@@ -10,7 +10,7 @@
 //! Every table carries [`Metadata`]: camera pixel size, field of view, frame
 //! count, source and the history of operations applied. Subsets, splits and
 //! crops ([`select`]) inherit the field of view and pixel size, so that all
-//! of them render on the same grid ([`render`], METHODS.md §2).
+//! of them render on the same grid ([`render`], docs/methods.md §2).
 //!
 //! Operations never modify a table: they return a new one (the scripting
 //! layer shares tables behind an `Arc`).
@@ -471,21 +471,21 @@ impl Locs {
 }
 
 impl std::fmt::Display for Locs {
-    /// One line: count, columns, frames, field of view, pixel size.
+    /// One line: count, frames, field of view, camera pixel size, columns.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let px = self
+            .pixel_nm()
+            .map(|p| format!("{} nm camera pixels", crate::fmt::float_short(p)))
+            .unwrap_or_else(|| "no pixel size".into());
         write!(
             f,
-            "Locs: {} localizations, {} frames, field {} x {} nm, ",
+            "Locs {} localizations, {} frames, field {} × {} nm, {px}, columns [{}]",
             self.len(),
             self.n_frames(),
-            self.width_nm(),
-            self.height_nm()
-        )?;
-        match self.pixel_nm() {
-            Some(p) => write!(f, "camera pixel {p} nm, ")?,
-            None => write!(f, "camera pixel unknown, ")?,
-        }
-        write!(f, "columns [{}]", self.columns().join(", "))
+            crate::fmt::float(self.width_nm()),
+            crate::fmt::float(self.height_nm()),
+            self.columns().join(", ")
+        )
     }
 }
 
@@ -579,7 +579,7 @@ mod tests {
         assert_eq!(l.n_frames(), 6);
         assert_eq!(
             l.to_string(),
-            "Locs: 3 localizations, 6 frames, field 1000 x 500 nm, camera pixel 100 nm, columns [frame, x, y, group]"
+            "Locs 3 localizations, 6 frames, field 1000.0 × 500.0 nm, 100 nm camera pixels, columns [frame, x, y, group]"
         );
         // Without a field of view, it comes from the data (whole nm without a pixel size).
         let d = Locs::new(vec![0, 0], vec![3.5, 10.0], vec![0.2, 7.0], Metadata::default()).unwrap();

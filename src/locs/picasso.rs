@@ -1,5 +1,5 @@
 //! Picasso localization files: an HDF5 file with a 1-D compound dataset
-//! `locs` and a `.yaml` file beside it (METHODS.md §1).
+//! `locs` and a `.yaml` file beside it (docs/methods.md §1).
 //!
 //! Reading takes the field names, types (u4, i4, i8, f4, f8; u1/u2/i1/i2 are
 //! widened to i4) and byte offsets from the file, for contiguous or chunked
@@ -678,8 +678,8 @@ pub(crate) fn yaml_text(locs: &Locs, p: f64) -> Result<String> {
 
 #[cfg(test)]
 mod tests {
-    use crate::testdata::path as shared;
     use super::*;
+    use crate::testdata::path as shared;
 
     fn load(rel: &str) -> Locs {
         Locs::load(shared(rel), None, None).unwrap().0

@@ -1,4 +1,4 @@
-//! Rendering a table as a histogram image (METHODS.md §2).
+//! Rendering a table as a histogram image (docs/methods.md §2).
 //!
 //! The grid has pixel size p, an origin (x0, y0) and a shape. A localization
 //! at (x, y) adds 1 to pixel (col ⌊(x−x0)/p⌋, row ⌊(y−y0)/p⌋); points outside
@@ -31,6 +31,9 @@ pub enum RenderOrigin {
 }
 
 impl RenderOrigin {
+    /// The names scripts use.
+    pub const NAMES: &'static [&'static str] = &["grid", "data"];
+
     /// Parse `"grid"` or `"data"`.
     pub fn from_name(name: &str) -> Result<RenderOrigin> {
         match name {
@@ -181,7 +184,7 @@ impl Locs {
         })
     }
 
-    /// Histogram of the localizations (METHODS.md §2) and the number of
+    /// Histogram of the localizations (docs/methods.md §2) and the number of
     /// localizations that fell outside the grid. The image has pixel size
     /// `pixel_nm` and the grid's origin.
     pub fn render(&self, opt: &RenderOptions) -> Result<(Image, usize)> {
@@ -240,6 +243,13 @@ pub fn histogram(x: &[f32], y: &[f32], g: &Grid) -> Result<(Vec<u32>, usize)> {
         }
     });
     Ok((counts, dropped))
+}
+
+impl std::str::FromStr for RenderOrigin {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<RenderOrigin> {
+        RenderOrigin::from_name(s)
+    }
 }
 
 #[cfg(test)]

@@ -1,16 +1,16 @@
 //! Subsets of a table: ranges, time windows, random subsets, halves, crops.
 //!
 //! Every subset keeps its parent's field of view, pixel size and frame count
-//! (METHODS.md §1), so that subsets render on the parent's grid, and appends
+//! (docs/methods.md §1), so that subsets render on the parent's grid, and appends
 //! one line to the history. Randomness is seeded (`StdRng::seed_from_u64`),
 //! so the same seed gives the same subset.
 //!
-//! The halves of [`Locs::split`] are those of METHODS.md §5: `Random` is a
+//! The halves of [`Locs::split`] are those of docs/methods.md §5: `Random` is a
 //! random 50/50 permutation of the localizations (as Picasso's FRC), `Frames`
 //! cuts the frame range into blocks and gives a random half of the blocks to
 //! the first half (Nieuwenhuizen et al. 2013). [`Locs::random_window`] is the
 //! paper's sparse input: a contiguous run of frames holding a given fraction
-//! of the localizations (METHODS.md §7, training pairs).
+//! of the localizations (docs/methods.md §7, training pairs).
 
 use super::Locs;
 use crate::error::{Error, Result};
@@ -32,6 +32,11 @@ pub enum SplitMode {
 }
 
 impl SplitMode {
+    /// The names scripts use.
+    pub const NAMES: &'static [&'static str] = &["random", "frames"];
+    /// The default number of time blocks of [`SplitMode::Frames`].
+    pub const DEFAULT_BLOCKS: u32 = 50;
+
     /// Parse `"random"` or `"frames"` (with `blocks`).
     pub fn from_name(name: &str, blocks: u32) -> Result<SplitMode> {
         match name {
@@ -239,6 +244,14 @@ impl Locs {
                 fmt_num(h_nm)
             ),
         ))
+    }
+}
+
+impl std::str::FromStr for SplitMode {
+    type Err = Error;
+    /// `"random"`, or `"frames"` with the default number of blocks.
+    fn from_str(s: &str) -> Result<SplitMode> {
+        SplitMode::from_name(s, SplitMode::DEFAULT_BLOCKS)
     }
 }
 

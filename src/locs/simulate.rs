@@ -112,14 +112,21 @@ impl SimOptions {
     /// filaments `distance_nm` apart, centred in a 3 µm field, with 20 000
     /// localizations expected.
     pub fn parallel_filaments(distance_nm: f64) -> SimOptions {
-        let size = 3000.0;
-        let (a, b) = (size / 2.0 - distance_nm / 2.0, size / 2.0 + distance_nm / 2.0);
         SimOptions {
-            size_nm: size,
+            size_nm: 3000.0,
             n_locs: 20_000,
-            paths: Some(vec![vec![(a, 0.0), (a, size)], vec![(b, 0.0), (b, size)]]),
             ..Default::default()
         }
+        .with_filament_pair(distance_nm)
+    }
+
+    /// Replace the filaments by two straight vertical ones `distance_nm`
+    /// apart, centred in this field of view (`size_nm`).
+    pub fn with_filament_pair(mut self, distance_nm: f64) -> SimOptions {
+        let size = self.size_nm;
+        let (a, b) = (size / 2.0 - distance_nm / 2.0, size / 2.0 + distance_nm / 2.0);
+        self.paths = Some(vec![vec![(a, 0.0), (a, size)], vec![(b, 0.0), (b, size)]]);
+        self
     }
 
     fn validate(&self) -> Result<()> {
@@ -232,6 +239,14 @@ pub struct Simulation {
 }
 
 impl Simulation {
+    /// Move the table out, leaving the ground truth (an empty table with the
+    /// same metadata in its place): scripts carry the truth beside the table
+    /// and its subsets.
+    pub fn take_locs(&mut self) -> Locs {
+        let empty = Locs::empty(self.locs.meta.clone());
+        std::mem::replace(&mut self.locs, empty)
+    }
+
     /// Ground truth as an image on the table's grid (origin (0, 0), pixel
     /// `pixel_nm`): the number of labelled epitopes (dye positions) per pixel.
     pub fn truth(&self, pixel_nm: f64) -> Result<Image> {

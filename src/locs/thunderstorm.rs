@@ -1,4 +1,4 @@
-//! ThunderSTORM CSV tables (METHODS.md §1).
+//! ThunderSTORM CSV tables (docs/methods.md §1).
 //!
 //! Headers are quoted `"name [unit]"`; coordinates are in nm; `frame` starts
 //! at 1 in the file and at 0 in memory. Both `uncertainty_xy [nm]` and the

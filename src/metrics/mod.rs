@@ -1,4 +1,4 @@
-//! Image quality metrics (METHODS.md §6; paper "Results", evaluation by PSNR,
+//! Image quality metrics (docs/methods.md §6; paper "Results", evaluation by PSNR,
 //! MSE, MS-SSIM and area-FRC): [`mse`], [`psnr`], [`ssim`], [`ms_ssim`]
 //! (TensorFlow's conventions, see [`ssim`](mod@ssim)) and [`evaluate`],
 //! which computes the paper's four evaluation numbers at once.
@@ -50,6 +50,30 @@ pub fn mse(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Result<f64> {
     Ok(s / a.len() as f64)
 }
 
+/// The default `max_val` for PSNR and (MS-)SSIM: 2 when both images lie in
+/// [−1, 1] (the network's range, docs/methods.md §6), else the target's value range.
+pub fn default_max_val(pred: ArrayView2<f32>, target: ArrayView2<f32>) -> Result<f64> {
+    let range = |a: &ArrayView2<f32>| {
+        a.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v as f64), hi.max(v as f64))
+        })
+    };
+    let (pl, ph) = range(&pred);
+    let (tl, th) = range(&target);
+    if pl.min(tl) >= -1.0 && ph.max(th) <= 1.0 {
+        return Ok(2.0);
+    }
+    let r = th - tl;
+    if r > 0.0 && r.is_finite() {
+        Ok(r)
+    } else {
+        Err(Error::arg(
+            "max_val",
+            "the target is constant (or empty) and outside [-1, 1]; pass max_val explicitly",
+        ))
+    }
+}
+
 /// Peak signal-to-noise ratio in dB: 10·log10(max_val² / MSE).
 /// `max_val` (> 0) is the dynamic range, 2 for images in [−1, 1]. Identical
 /// images give `f64::INFINITY`.
@@ -78,7 +102,7 @@ pub struct Evaluation {
 
 /// MSE, PSNR and MS-SSIM (with `max_val`, 2 for images in [−1, 1]) and the
 /// area-FRC up to `frc_fraction` of Nyquist (the paper: 0.2) of `pred`
-/// against `target` (METHODS.md §6–7). The area-FRC ignores the mean, so it
+/// against `target` (docs/methods.md §6–7). The area-FRC ignores the mean, so it
 /// is the same for x and (x + 1)/2. Errors as [`ms_ssim`] (sides ≥ 161 px)
 /// and [`crate::frc::area_frc`].
 pub fn evaluate(

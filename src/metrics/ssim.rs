@@ -1,4 +1,4 @@
-//! SSIM and MS-SSIM with TensorFlow's conventions (METHODS.md §6), i.e. what
+//! SSIM and MS-SSIM with TensorFlow's conventions (docs/methods.md §6), i.e. what
 //! `tf.image.ssim` and `tf.image.ssim_multiscale(a, b, max_val)` compute for
 //! one-channel images; the paper evaluated and trained with the latter.
 //!
@@ -36,8 +36,30 @@ pub const WINDOW: usize = 11;
 pub const SIGMA: f64 = 1.5;
 /// TF's MS-SSIM power factors, finest scale first.
 pub const POWER_FACTORS: [f64; 5] = [0.0448, 0.2856, 0.3001, 0.2363, 0.1333];
-/// The smallest side MS-SSIM accepts: 5 scales of an 11-pixel window.
+/// The smallest side MS-SSIM accepts: 5 scales of an 11-pixel window
+/// (`ms_ssim_min_side(5)`).
 pub const MS_SSIM_MIN_SIDE: usize = 161;
+/// K1 of the luminance constant C1 = (K1·max_val)².
+pub const K1: f64 = 0.01;
+/// K2 of the contrast constant C2 = (K2·max_val)².
+pub const K2: f64 = 0.03;
+
+/// The stabilising constants (C1, C2) = ((K1·max_val)², (K2·max_val)²).
+pub fn stability_constants(max_val: f64) -> (f64, f64) {
+    ((K1 * max_val).powi(2), (K2 * max_val).powi(2))
+}
+
+/// Smallest image side MS-SSIM with `scales` scales accepts: after
+/// `scales − 1` halvings (rounding up) the side must still hold the
+/// [`WINDOW`]-pixel window (161 px for 5 scales, 11 px for 1).
+pub fn ms_ssim_min_side(scales: usize) -> usize {
+    let mut side = WINDOW;
+    for _ in 1..scales.max(1) {
+        // The smallest s with ⌈s/2⌉ ≥ side.
+        side = 2 * side - 1;
+    }
+    side
+}
 
 /// The normalised 1-D Gaussian: exp(−½ (i − 5)²/σ²) / Σ, i = 0..11.
 pub fn gaussian_1d() -> [f64; WINDOW] {
@@ -58,8 +80,7 @@ pub(crate) fn ssim_per_channel(x: ArrayView2<f64>, y: ArrayView2<f64>, max_val: 
     let g = gaussian_1d();
     let (h, w) = x.dim();
     let (oh, ow) = (h + 1 - WINDOW, w + 1 - WINDOW);
-    let c1 = (0.01 * max_val).powi(2);
-    let c2 = (0.03 * max_val).powi(2);
+    let (c1, c2) = stability_constants(max_val);
     let (x, y) = (x.as_standard_layout(), y.as_standard_layout());
     // A standard-layout array is one contiguous slice, so these never fail.
     let xs = x.as_slice().expect("standard layout");

@@ -52,6 +52,12 @@ fn gaussian_window_is_tf_kernel() {
     assert!((g.iter().sum::<f64>() - 1.0).abs() < 1e-15);
     assert!((g[5] / g[4] - (0.5f64 / 2.25).exp()).abs() < 1e-12);
     assert_eq!(g[0], g[10]);
+    // The constants the training loss shares with the metric.
+    assert_eq!(ssim::ms_ssim_min_side(5), MS_SSIM_MIN_SIDE);
+    assert_eq!(ssim::ms_ssim_min_side(1), 11);
+    assert_eq!(ssim::ms_ssim_min_side(2), 21);
+    let (c1, c2) = ssim::stability_constants(2.0);
+    assert!((c1 - 4e-4).abs() < 1e-15 && (c2 - 3.6e-3).abs() < 1e-15);
 }
 
 #[test]

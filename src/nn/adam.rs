@@ -1,5 +1,5 @@
 //! Adam (Kingma & Ba 2015) with bias correction, as the paper trained with
-//! (lr 2e-4, β1 0.5; METHODS.md §7 "Optimiser").
+//! (lr 2e-4, β1 0.5; docs/methods.md §7 "Optimiser").
 //!
 //! Per parameter θ with gradient g at step t (1-based):
 //! m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g²,

@@ -16,7 +16,7 @@
 
 use crate::error::{Error, Result};
 use crate::nn::adam::{Adam, AdamConfig};
-use crate::nn::train::EpochReport;
+use crate::nn::history::EpochReport;
 use crate::nn::unet::{UNet, UNetConfig};
 use candle_core::{DType, Device};
 use serde::{Deserialize, Serialize};
@@ -195,7 +195,7 @@ impl UNet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::unet::PredictOptions;
+    use crate::nn::predict::PredictOptions;
     use ndarray::Array2;
 
     #[test]
@@ -244,6 +244,57 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn upsample_is_recorded_and_old_sidecars_load_as_transpose() {
+        use crate::nn::unet::Upsample;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("rc.safetensors");
+        let cfg = UNetConfig {
+            depth: 3,
+            filters: 4,
+            upsample: Upsample::ResizeConv,
+            ..Default::default()
+        };
+        let net = UNet::new(cfg.clone(), &Device::Cpu).unwrap();
+        net.save(&p).unwrap();
+        let text = std::fs::read_to_string(sidecar_path(&p)).unwrap();
+        assert!(text.contains("\"upsample\": \"resize_conv\""), "{text}");
+        let loaded = UNet::load(&p, &Device::Cpu).unwrap();
+        assert_eq!(loaded.config().upsample, Upsample::ResizeConv);
+        let img = Array2::from_shape_fn((16, 16), |(i, j)| ((i * 3 + j) % 5) as f32);
+        let o = PredictOptions {
+            tile: 16,
+            ..Default::default()
+        };
+        assert_eq!(
+            net.predict(img.view(), &o).unwrap(),
+            loaded.predict(img.view(), &o).unwrap()
+        );
+        // A sidecar written before the option existed (no "upsample" key)
+        // describes a transposed-convolution net and loads as one.
+        let q = dir.path().join("old.safetensors");
+        let old = UNet::new(
+            UNetConfig {
+                upsample: Upsample::Transpose,
+                ..cfg.clone()
+            },
+            &Device::Cpu,
+        )
+        .unwrap();
+        old.save(&q).unwrap();
+        let mut side: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(sidecar_path(&q)).unwrap()).unwrap();
+        side["config"].as_object_mut().unwrap().remove("upsample");
+        std::fs::write(sidecar_path(&q), serde_json::to_string(&side).unwrap()).unwrap();
+        assert_eq!(
+            UNet::load(&q, &Device::Cpu).unwrap().config().upsample,
+            Upsample::Transpose
+        );
+        // Weights of one upsampling with the sidecar of the other: an error.
+        std::fs::copy(&p, &q).unwrap();
+        assert!(UNet::load(&q, &Device::Cpu).is_err());
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Training data for the U-Net (METHODS.md §7, "Training pairs" and "Input
+//! Training data for the U-Net (docs/methods.md §7, "Training pairs" and "Input
 //! normalisation"; paper "Network Training").
 //!
 //! * [`Pairs`]: input/target images of equal shape (the lead renders them from
@@ -8,7 +8,10 @@
 //!   paper's 750 px for 512), the same random rotation of both images by an
 //!   angle uniform in [0, 2π) (nearest neighbour, about the crop centre), then
 //!   the centre `patch`×`patch`; each image normalised by [`normalize`].
-//! * [`batch_tensor`]: stacks patches into an NCHW tensor; [`shuffled`] gives a
+//! * [`batch_tensor`]: stacks patches into an NCHW tensor; [`make_batch`]:
+//!   the patches of several pairs as two such tensors, the random draws made
+//!   in order from one generator and the cutting done in parallel (so the
+//!   result does not depend on the number of threads); [`shuffled`] gives a
 //!   seeded permutation.
 
 use crate::error::{Error, Result};
@@ -16,8 +19,9 @@ use candle_core::{Device, Tensor};
 use ndarray::{Array2, ArrayView2};
 use rand::seq::SliceRandom;
 use rand::Rng;
+use rayon::prelude::*;
 
-/// Normalise an image to [−1, 1]: x → 2(x − min)/max(x − min) − 1 (METHODS.md
+/// Normalise an image to [−1, 1]: x → 2(x − min)/max(x − min) − 1 (docs/methods.md
 /// §7). A constant image gives zeros; non-finite values are an error.
 pub fn normalize(img: ArrayView2<f32>) -> Result<Array2<f32>> {
     let mut lo = f32::INFINITY;
@@ -46,6 +50,33 @@ pub struct Pairs {
     pub inputs: Vec<Array2<f32>>,
     /// Dense target images (e.g. AKDE of the full table), same shapes.
     pub targets: Vec<Array2<f32>>,
+}
+
+impl std::fmt::Display for Pairs {
+    /// One line: the number of pairs and the first one's shape.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.inputs.first() {
+            Some(a) => write!(f, "Pairs {} of {}×{} px", self.inputs.len(), a.ncols(), a.nrows()),
+            None => write!(f, "Pairs 0"),
+        }
+    }
+}
+
+impl Pairs {
+    /// The pairs `start..end` (to hold some out for validation).
+    pub fn slice(&self, start: usize, end: usize) -> Result<Pairs> {
+        let n = self.inputs.len();
+        if start >= end || end > n {
+            return Err(Error::arg(
+                "slice",
+                format!("need 0 <= start < end <= {n}, got {start}..{end}"),
+            ));
+        }
+        Ok(Pairs {
+            inputs: self.inputs[start..end].to_vec(),
+            targets: self.targets[start..end].to_vec(),
+        })
+    }
 }
 
 impl Pairs {
@@ -113,6 +144,13 @@ pub struct PatchOptions {
     pub rotate: bool,
 }
 
+impl Default for PatchOptions {
+    /// The paper's 512 px patches.
+    fn default() -> Self {
+        PatchOptions::new(512)
+    }
+}
+
 impl PatchOptions {
     /// Options for a `patch`-sized patch with the defaults.
     pub fn new(patch: usize) -> Self {
@@ -162,6 +200,26 @@ pub fn make_patch<R: Rng + ?Sized>(
     opts: &PatchOptions,
     rng: &mut R,
 ) -> Result<(Array2<f32>, Array2<f32>)> {
+    let draw = draw_patch(input, target, opts, rng)?;
+    cut_patch(input, target, opts, &draw)
+}
+
+/// The random choices of one patch: crop corner and rotation angle.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct PatchDraw {
+    y0: usize,
+    x0: usize,
+    angle: f64,
+}
+
+/// Check a pair against `opts` and draw its patch's crop and angle (in this
+/// order from `rng`: y0, x0, angle if rotating).
+fn draw_patch<R: Rng + ?Sized>(
+    input: ArrayView2<f32>,
+    target: ArrayView2<f32>,
+    opts: &PatchOptions,
+    rng: &mut R,
+) -> Result<PatchDraw> {
     if input.dim() != target.dim() {
         return Err(Error::Shape(format!(
             "input {:?} but target {:?}",
@@ -179,9 +237,52 @@ pub fn make_patch<R: Rng + ?Sized>(
     } else {
         0.0
     };
-    let a = rotate_crop(input, y0, x0, c, opts.patch, angle);
-    let b = rotate_crop(target, y0, x0, c, opts.patch, angle);
-    Ok((normalize(a.view())?, normalize(b.view())?))
+    Ok(PatchDraw { y0, x0, angle })
+}
+
+/// Cut, rotate and normalise both images of a pair as drawn (input and
+/// target in parallel).
+fn cut_patch(
+    input: ArrayView2<f32>,
+    target: ArrayView2<f32>,
+    opts: &PatchOptions,
+    d: &PatchDraw,
+) -> Result<(Array2<f32>, Array2<f32>)> {
+    let (c, p) = (opts.crop_side(), opts.patch);
+    let (a, b) = rayon::join(
+        || normalize(rotate_crop(input, d.y0, d.x0, c, p, d.angle).view()),
+        || normalize(rotate_crop(target, d.y0, d.x0, c, p, d.angle).view()),
+    );
+    Ok((a?, b?))
+}
+
+/// The patches of pairs `idx` as two `(len, 1, patch, patch)` tensors
+/// (inputs, targets) on `device`: exactly [`make_patch`] of each pair in
+/// order with the same `rng` (the random draws are made one after another),
+/// but the patches are cut in parallel.
+pub fn make_batch<R: Rng + ?Sized>(
+    pairs: &Pairs,
+    idx: &[usize],
+    opts: &PatchOptions,
+    rng: &mut R,
+    device: &Device,
+) -> Result<(Tensor, Tensor)> {
+    let mut draws = Vec::with_capacity(idx.len());
+    for &i in idx {
+        let (Some(a), Some(b)) = (pairs.inputs.get(i), pairs.targets.get(i)) else {
+            return Err(Error::arg(
+                "pairs",
+                format!("pair {i} requested, only {} pairs", pairs.len()),
+            ));
+        };
+        draws.push((a.view(), b.view(), draw_patch(a.view(), b.view(), opts, rng)?));
+    }
+    let cut: Vec<(Array2<f32>, Array2<f32>)> = draws
+        .par_iter()
+        .map(|(a, b, d)| cut_patch(*a, *b, opts, d))
+        .collect::<Result<_>>()?;
+    let (xs, ys): (Vec<_>, Vec<_>) = cut.into_iter().unzip();
+    Ok((batch_tensor(&xs, device)?, batch_tensor(&ys, device)?))
 }
 
 /// Rotate the `c`×`c` crop at (y0, x0) by `angle` about its centre (nearest
@@ -230,7 +331,7 @@ pub fn shuffled<R: Rng + ?Sized>(n: usize, rng: &mut R) -> Vec<usize> {
 }
 
 /// The `NAME_sub.png` (sparse input) / `NAME_full.png` (dense target) pairs
-/// of a folder, as the paper's data (METHODS.md §8), sorted by name. Pairs
+/// of a folder, as the paper's data (docs/methods.md §8), sorted by name. Pairs
 /// whose sizes differ by a pixel or two are cropped to the common size.
 pub fn load_png_pairs(dir: &std::path::Path) -> Result<Pairs> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
@@ -392,6 +493,38 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("smaller than the 24x24 crop"), "{e}");
+    }
+
+    #[test]
+    fn make_batch_equals_patches_in_order() {
+        // The same patches as make_patch one after another with one generator,
+        // also when cut in a one-thread pool.
+        use rand::SeedableRng;
+        let mk =
+            |seed: u32| Array2::from_shape_fn((40, 50), |(i, j)| ((i * 7 + j * 13) as u32 ^ seed) as f32);
+        let pairs = Pairs::new(vec![mk(1), mk(2), mk(3)], vec![mk(4), mk(5), mk(6)]).unwrap();
+        let opts = PatchOptions::new(16);
+        let idx = [2usize, 0, 1];
+        let mut r1 = rand::rngs::StdRng::seed_from_u64(9);
+        let (x, y) = make_batch(&pairs, &idx, &opts, &mut r1, &Device::Cpu).unwrap();
+        assert_eq!(x.dims(), &[3, 1, 16, 16]);
+        let mut r2 = rand::rngs::StdRng::seed_from_u64(9);
+        let (mut xs, mut ys) = (Vec::new(), Vec::new());
+        for &i in &idx {
+            let (a, b) = make_patch(pairs.inputs[i].view(), pairs.targets[i].view(), &opts, &mut r2).unwrap();
+            xs.push(a);
+            ys.push(b);
+        }
+        let flat = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        assert_eq!(flat(&x), flat(&batch_tensor(&xs, &Device::Cpu).unwrap()));
+        assert_eq!(flat(&y), flat(&batch_tensor(&ys, &Device::Cpu).unwrap()));
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let mut r3 = rand::rngs::StdRng::seed_from_u64(9);
+        let (x1, _) = pool.install(|| make_batch(&pairs, &idx, &opts, &mut r3, &Device::Cpu).unwrap());
+        assert_eq!(flat(&x), flat(&x1));
+        // The generators are left in the same state.
+        assert_eq!(r1.random::<u64>(), r2.random::<u64>());
+        assert!(make_batch(&pairs, &[3], &opts, &mut r1, &Device::Cpu).is_err());
     }
 
     #[test]

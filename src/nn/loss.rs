@@ -1,4 +1,4 @@
-//! Differentiable training losses in candle ops (METHODS.md §5 area-FRC, §6
+//! Differentiable training losses in candle ops (docs/methods.md §5 area-FRC, §6
 //! MS-SSIM, §7 loss): every function takes `(N, 1, H, W)` tensors and is
 //! differentiable with respect to its first argument.
 //!
@@ -7,8 +7,10 @@
 //!   cs at scales 1..S−1 and l·cs at scale S averaged over the valid map,
 //!   2×2 average pooling between scales (an odd side first padded by repeating
 //!   its last row/column), weights (0.0448, 0.2856, 0.3001, 0.2363, 0.1333).
+//!   (Window, σ, C1/C2 and weights are defined once, in
+//!   [`crate::metrics::ssim`], and shared with the evaluation metric.)
 //!   Each factor is clamped with `maximum(1e-6)` instead of TF's ReLU (ReLU
-//!   then `powf` has NaN gradients at cs ≤ 0, METHODS §7 "Known traps"); the
+//!   then `powf` has NaN gradients at cs ≤ 0, docs/methods.md §7 "Known traps"); the
 //!   value differs from TF only where TF would give 0. With S < 5 scales (small
 //!   patches) the first S weights are used, renormalised to sum 1.
 //! * [`AreaFrc`]: area(φ) = mean of FRC(q) over rings q = 1..Q, Q = ⌊φ·N/2⌋ (at most ⌈N/2⌉ − 1, the
@@ -16,7 +18,7 @@
 //!   N = max(H, W) (a non-square image is zero-padded to N×N at the
 //!   bottom/right), with FRC(q) = Σ_q Re(F₁F₂*) / √(Σ_q|F₁|² Σ_q|F₂|²) over the
 //!   pixels q ≤ √(kx²+ky²) < q+1 (floor rings, no Tukey window), exactly
-//!   METHODS §5. The DFT is evaluated only at frequencies |k| ≤ Q as two
+//!   docs/methods.md §5. The DFT is evaluated only at frequencies |k| ≤ Q as two
 //!   matrix products with precomputed cos/sin matrices (rows k, columns the
 //!   pixel index: cos(2πky/N), sin(2πky/N)); the ring sums are one product with
 //!   a 0/1 ring-membership matrix. A ring with zero power contributes 0. The
@@ -31,39 +33,10 @@ use crate::nn::ops;
 use candle_core::{DType, Device, Tensor, D};
 use serde::{Deserialize, Serialize};
 
-/// TensorFlow's MS-SSIM scale weights.
-pub const MS_SSIM_WEIGHTS: [f64; 5] = [0.0448, 0.2856, 0.3001, 0.2363, 0.1333];
-const WIN: usize = 11;
-const SIGMA: f64 = 1.5;
+// The window, its σ, C1/C2 and the scale weights are those of the evaluation
+// metric: one definition, in `crate::metrics::ssim`.
+use crate::metrics::ssim::{gaussian_1d, ms_ssim_min_side, stability_constants, POWER_FACTORS, WINDOW};
 const CLAMP: f64 = 1e-6;
-
-/// The normalised 11-tap Gaussian (σ 1.5) of TF's `_fspecial_gauss`.
-pub fn gaussian_window() -> [f64; WIN] {
-    let mut g = [0.0; WIN];
-    let c = (WIN as f64 - 1.0) / 2.0;
-    for (i, v) in g.iter_mut().enumerate() {
-        let d = i as f64 - c;
-        *v = (-d * d / (2.0 * SIGMA * SIGMA)).exp();
-    }
-    let s: f64 = g.iter().sum();
-    g.iter_mut().for_each(|v| *v /= s);
-    g
-}
-
-/// Smallest image side MS-SSIM with `scales` scales accepts: after `scales − 1`
-/// halvings (rounding up) the side must still hold the 11-px window
-/// (161 px for 5 scales).
-pub fn ms_ssim_min_side(scales: usize) -> usize {
-    (1..=100_000)
-        .find(|&s| {
-            let mut v: usize = s;
-            for _ in 1..scales {
-                v = v.div_ceil(2);
-            }
-            v >= WIN
-        })
-        .unwrap_or(usize::MAX)
-}
 
 fn check_pair(a: &Tensor, b: &Tensor, what: &str) -> Result<(usize, usize, usize)> {
     if a.dims() != b.dims() {
@@ -91,8 +64,7 @@ fn gauss_filter(x: &Tensor, kv: &Tensor, kh: &Tensor) -> candle_core::Result<Ten
 /// Per-scale (mean cs, mean l·cs) for each image: two `(N,)` tensors.
 fn ssim_terms(a: &Tensor, b: &Tensor, max_val: f64, kv: &Tensor, kh: &Tensor) -> Result<(Tensor, Tensor)> {
     let n = a.dim(0)?;
-    let c1 = (0.01 * max_val).powi(2);
-    let c2 = (0.03 * max_val).powi(2);
+    let (c1, c2) = stability_constants(max_val);
     let stack = Tensor::cat(&[a, b, &(a * b)?, &(a.sqr()? + b.sqr()?)?], 0)?;
     let f = gauss_filter(&stack, kv, kh)?;
     let mu_a = f.narrow(0, 0, n)?;
@@ -123,7 +95,7 @@ fn downsample(x: &Tensor) -> candle_core::Result<Tensor> {
 
 /// MS-SSIM of each image pair (TF conventions, see the module doc): an `(N,)`
 /// tensor. `max_val`: the dynamic range (2 for images in [−1, 1]); `scales`:
-/// 1..=5 (5 is TF's; needs sides ≥ [`ms_ssim_min_side`]).
+/// 1..=5 (5 is TF's; needs sides ≥ [`ms_ssim_min_side`](crate::metrics::ssim::ms_ssim_min_side)).
 pub fn ms_ssim(a: &Tensor, b: &Tensor, max_val: f64, scales: usize) -> Result<Tensor> {
     let (_, h, w) = check_pair(a, b, "ms_ssim")?;
     if !(1..=5).contains(&scales) {
@@ -146,14 +118,14 @@ pub fn ms_ssim(a: &Tensor, b: &Tensor, max_val: f64, scales: usize) -> Result<Te
         ));
     }
     let dev = a.device();
-    let g: Vec<f32> = gaussian_window().iter().map(|&v| v as f32).collect();
-    let kv = Tensor::from_vec(g.clone(), (1, 1, WIN, 1), dev)?;
-    let kh = Tensor::from_vec(g, (1, 1, 1, WIN), dev)?;
-    let wsum: f64 = MS_SSIM_WEIGHTS[..scales].iter().sum();
+    let g: Vec<f32> = gaussian_1d().iter().map(|&v| v as f32).collect();
+    let kv = Tensor::from_vec(g.clone(), (1, 1, WINDOW, 1), dev)?;
+    let kh = Tensor::from_vec(g, (1, 1, 1, WINDOW), dev)?;
+    let wsum: f64 = POWER_FACTORS[..scales].iter().sum();
     let weights: Vec<f64> = if scales == 5 {
-        MS_SSIM_WEIGHTS.to_vec()
+        POWER_FACTORS.to_vec()
     } else {
-        MS_SSIM_WEIGHTS[..scales].iter().map(|w| w / wsum).collect()
+        POWER_FACTORS[..scales].iter().map(|w| w / wsum).collect()
     };
     let mut a = a.to_dtype(DType::F32)?;
     let mut b = b.to_dtype(DType::F32)?;
@@ -555,7 +527,7 @@ mod tests {
         Tensor::from_vec(v, (n, 1, h, w), &Device::Cpu).unwrap()
     }
 
-    /// Slow direct FRC of METHODS §5: full 2-D DFT by the definition (f64),
+    /// Slow direct FRC of docs/methods.md §5: full 2-D DFT by the definition (f64),
     /// floor rings, zero padding to square, mean of FRC over q = 1..⌊φN/2⌋.
     fn slow_area_frc(a: &[f32], b: &[f32], h: usize, w: usize, phi: f64) -> f64 {
         let n = h.max(w);
@@ -677,7 +649,7 @@ mod tests {
 
     /// TF-convention single-scale SSIM terms computed directly per pixel (f64).
     fn slow_ssim(a: &[f32], b: &[f32], h: usize, w: usize, max_val: f64) -> (f64, f64) {
-        let g = gaussian_window();
+        let g = gaussian_1d();
         let (c1, c2) = ((0.01 * max_val).powi(2), (0.03 * max_val).powi(2));
         let (ho, wo) = (h - 10, w - 10);
         let (mut cs_sum, mut ssim_sum) = (0.0, 0.0);
@@ -714,9 +686,9 @@ mod tests {
         let mut av = a.flatten_all().unwrap().to_vec1::<f32>().unwrap();
         let mut bv = b.flatten_all().unwrap().to_vec1::<f32>().unwrap();
         let (mut hh, mut ww) = (h, w);
-        let wsum: f64 = MS_SSIM_WEIGHTS[..3].iter().sum();
+        let wsum: f64 = POWER_FACTORS[..3].iter().sum();
         let mut prod = 1.0;
-        for (s, &wt) in MS_SSIM_WEIGHTS[..3].iter().enumerate() {
+        for (s, &wt) in POWER_FACTORS[..3].iter().enumerate() {
             if s > 0 {
                 // pad odd sides by repeating the last row/column, then 2×2 mean
                 let down = |x: &[f32]| -> Vec<f32> {

@@ -1,18 +1,31 @@
-//! The U-Net of the paper in candle (METHODS.md §7; paper "Deep Neural
+//! The U-Net of the paper in candle (docs/methods.md §7; paper "Deep Neural
 //! Network" and "Network Training").
 //!
-//! * [`unet`]: the pix2pix generator ([`UNet`], [`UNetConfig`]), inference
-//!   with tiling ([`UNet::predict`], implemented in [`predict`]).
+//! * [`unet`]: the pix2pix generator ([`UNet`], [`UNetConfig`], [`Upsample`]);
+//!   [`predict`]: inference with tiling ([`UNet::predict`], [`PredictOptions`]).
 //! * [`loss`]: MS-SSIM, differentiable area-FRC, L1, MSE and their weighted sum.
 //! * [`data`]: training pairs, random rotated patches, normalisation, batches.
-//! * [`train`]: the training loop with validation, progress, Ctrl-C and resume.
+//! * [`train`]: the training loop with validation, progress, Ctrl-C and resume;
+//!   [`history`]: its per-epoch records and their loss-curve figure.
 //! * [`checkpoint`]: safetensors weights + JSON sidecar (+ optimiser state).
 //! * [`adam`]: Adam with a fused in-place update on the CPU.
 //! * [`ops`]: im2col/col2im convolution kernels for the CPU.
+//!
+//! Threads on the CPU: the convolutions (GEMMs of the `gemm` crate,
+//! im2col/col2im), BatchNorm, LeakyReLU, Adam and the cutting of a batch's
+//! patches run on rayon's global pool (`RAYON_NUM_THREADS`; results do not
+//! depend on its size, see `train`'s tests). candle's own element-wise ops
+//! (the loss, skip concatenations, gradient sums) use candle's separate pool
+//! (`CANDLE_NUM_THREADS`, default the core count), whose caller spin-waits
+//! for its workers: on a machine with more runnable threads than cores that
+//! spinning burnt about half the CPU time of a training step (measured on 2
+//! loaded cores: 410–500 ms of CPU per step with the default, 210 ms with
+//! `CANDLE_NUM_THREADS=1`, and a shorter step).
 
 pub mod adam;
 pub mod checkpoint;
 pub mod data;
+pub mod history;
 pub mod loss;
 pub mod ops;
 pub mod predict;
@@ -21,9 +34,11 @@ pub mod train;
 pub mod unet;
 
 pub use data::{make_patch, normalize, Pairs, PatchOptions};
+pub use history::{EpochReport, History, HistoryPlotOptions};
 pub use loss::{AreaFrc, Loss, LossTerms, LossWeights};
-pub use train::{train, EpochReport, History, TrainOptions};
-pub use unet::{PredictOptions, UNet, UNetConfig};
+pub use predict::PredictOptions;
+pub use train::{train, TrainOptions};
+pub use unet::{UNet, UNetConfig, Upsample};
 
 use crate::error::{Error, Result};
 use candle_core::Device;

@@ -1,6 +1,6 @@
 //! CPU convolution kernels for the U-Net: im2col / col2im as candle custom ops
 //! with backward passes, and `conv2d` / `conv_transpose2d` built from them with
-//! one GEMM each (METHODS.md §7, "Known traps": candle 0.11.1's CPU
+//! one GEMM each (docs/methods.md §7, "Known traps": candle 0.11.1's CPU
 //! `conv_transpose2d` is a naive loop, and `conv2d`'s input gradient uses it).
 //!
 //! Both ops are linear maps and each is the adjoint of the other:
@@ -27,6 +27,11 @@
 //! The same file holds two more fused CPU ops of the U-Net: training-mode
 //! BatchNorm ([`batch_norm_train`], analytic backward) and LeakyReLU
 //! ([`leaky_relu`]).
+//!
+//! [`resize_conv2d`] (nearest-neighbour ×2 upsampling followed by a 3×3
+//! convolution, Odena et al. 2016) is computed as one [`conv_transpose2d`]
+//! with an equivalent 4×4 kernel (see its doc), so it runs on the same fast
+//! path at the cost of the paper's transposed convolution.
 //!
 //! On a non-CPU device [`conv2d`] and [`conv_transpose2d`] fall back to
 //! candle's own convolution kernels.
@@ -735,6 +740,55 @@ pub fn conv_transpose2d(
         .apply_op2(&weight.contiguous()?, ConvT2dOp { g, cin })
 }
 
+/// The 4×4 transposed-convolution kernel `(Cin, Cout, 4, 4)` equivalent to
+/// nearest-neighbour ×2 upsampling followed by a 3×3 convolution (padding 1)
+/// with `weight` `(Cout, Cin, 3, 3)` (see [`resize_conv2d`]). Linear in
+/// `weight` and built from candle ops, so gradients flow back to it.
+pub fn resize_conv_kernel(weight: &Tensor) -> candle_core::Result<Tensor> {
+    let (cout, cin, kh, kw) = weight.dims4()?;
+    if (kh, kw) != (3, 3) {
+        candle_core::bail!("resize_conv2d: expected a 3x3 kernel, got {kh}x{kw}");
+    }
+    // Mᵀ (3 × 4): column k lists the 3×3 taps that land on 4×4 tap k,
+    // k = (w2, w1 + w2, w0 + w1, w0).
+    let mt = Tensor::new(
+        &[[0f32, 0., 1., 1.], [0., 1., 1., 0.], [1., 1., 0., 0.]],
+        weight.device(),
+    )?
+    .to_dtype(weight.dtype())?;
+    // (Cout, Cin, ty, tx) → (Cin, Cout, ty, tx); expand tx, then ty.
+    let t = weight.transpose(0, 1)?.contiguous()?;
+    let t = t.reshape((cin * cout * 3, 3))?.matmul(&mt)?; // (Cin, Cout, ty, kx)
+    let t = t.reshape((cin, cout, 3, 4))?.transpose(2, 3)?.contiguous()?;
+    let t = t.reshape((cin * cout * 4, 3))?.matmul(&mt)?; // (Cin, Cout, kx, ky)
+    t.reshape((cin, cout, 4, 4))?.transpose(2, 3)?.contiguous()
+}
+
+/// Resize-convolution (Odena, Dumoulin & Olah 2016): nearest-neighbour ×2
+/// upsampling of `x` `(N, Cin, H, W)`, then a 3×3 convolution (stride 1, zero
+/// padding 1, no bias) with `weight` `(Cout, Cin, 3, 3)`; output
+/// `(N, Cout, 2H, 2W)`.
+///
+/// Computed as [`conv_transpose2d`] (stride 2, padding 1) with the 4×4
+/// kernel of [`resize_conv_kernel`]. Along one axis, with 3×3 taps
+/// (w0, w1, w2) at offsets (−1, 0, +1) and u the upsampled signal
+/// (u[2i] = u[2i+1] = x[i]):
+/// y[2i] = w0·x[i−1] + (w1 + w2)·x[i] and y[2i+1] = (w0 + w1)·x[i] + w2·x[i+1],
+/// which is the stride-2 transposed convolution y[o] = Σ_i x[i]·k[o + 1 − 2i]
+/// with k = (w2, w1 + w2, w0 + w1, w0); zero padding of the upsampled image
+/// matches the transposed convolution's missing x[−1] and x[H] exactly. The
+/// 2-D kernel is the outer product of this map on both axes. So the cost is
+/// that of the 4×4 transposed convolution, not of a 3×3 convolution on the 4×
+/// larger upsampled image.
+pub fn resize_conv2d(x: &Tensor, weight: &Tensor) -> candle_core::Result<Tensor> {
+    let (_, cin, _, _) = x.dims4()?;
+    let (_, cw, _, _) = weight.dims4()?;
+    if cw != cin {
+        candle_core::bail!("resize_conv2d: input has {cin} channels, weight expects {cw}");
+    }
+    conv_transpose2d(x, &resize_conv_kernel(weight)?, 2, 1)
+}
+
 fn f32_data(t: &Tensor, op: &str) -> candle_core::Result<Vec<f32>> {
     // A contiguous f32 copy of a CPU tensor's data.
     let t = t.contiguous()?;
@@ -1198,6 +1252,158 @@ mod tests {
             let fd = (loss(&x0, &ta).to_scalar::<f64>().unwrap()
                 - loss(&x0, &tb).to_scalar::<f64>().unwrap())
                 / (2.0 * h);
+            assert!(
+                (fd - gw[i]).abs() < 1e-6 * (1.0 + fd.abs()),
+                "w[{i}]: {fd} vs {}",
+                gw[i]
+            );
+        }
+    }
+
+    /// Nearest ×2 upsampling then a 3×3 convolution (pad 1), per pixel.
+    fn naive_resize_conv(
+        x: &[f64],
+        n: usize,
+        c: usize,
+        h: usize,
+        w: usize,
+        wt: &[f64],
+        cout: usize,
+    ) -> Vec<f64> {
+        let (h2, w2) = (2 * h, 2 * w);
+        let mut up = vec![0.0; n * c * h2 * w2];
+        for b in 0..n * c {
+            for y in 0..h2 {
+                for xx in 0..w2 {
+                    up[(b * h2 + y) * w2 + xx] = x[(b * h + y / 2) * w + xx / 2];
+                }
+            }
+        }
+        let g = Geom {
+            c,
+            h: h2,
+            w: w2,
+            kh: 3,
+            kw: 3,
+            stride: 1,
+            pad: 1,
+        };
+        naive_conv(&up, n, g, wt, cout)
+    }
+
+    #[test]
+    fn resize_conv_matches_upsample_then_conv() {
+        // Against the per-pixel twin and against candle's upsample_nearest2d +
+        // conv2d, including the borders; odd and non-square sizes, 1×1 input.
+        for &(n, cin, h, w, cout) in &[(1, 1, 4, 4, 1), (2, 3, 3, 5, 2), (1, 2, 1, 1, 3), (2, 1, 6, 2, 4)] {
+            let x = rand_t(&[n, cin, h, w], 31, DType::F64);
+            let wt = rand_t(&[cout, cin, 3, 3], 32, DType::F64);
+            let ours = resize_conv2d(&x, &wt).unwrap();
+            assert_eq!(ours.dims(), &[n, cout, 2 * h, 2 * w]);
+            let theirs = x
+                .upsample_nearest2d(2 * h, 2 * w)
+                .unwrap()
+                .conv2d(&wt, 1, 1, 1, 1)
+                .unwrap();
+            assert!(max_abs_diff(&ours, &theirs) < 1e-12, "{:?}", (n, cin, h, w));
+            let naive = naive_resize_conv(
+                &x.flatten_all().unwrap().to_vec1::<f64>().unwrap(),
+                n,
+                cin,
+                h,
+                w,
+                &wt.flatten_all().unwrap().to_vec1::<f64>().unwrap(),
+                cout,
+            );
+            let ours_v = ours.flatten_all().unwrap().to_vec1::<f64>().unwrap();
+            for (a, b) in ours_v.iter().zip(&naive) {
+                assert!((a - b).abs() < 1e-12);
+            }
+        }
+        // Hand check, one axis: taps (w0, w1, w2) = (1, 10, 100) on x = (1, 2),
+        // upsampled u = (1, 1, 2, 2): y = (10 + 100, 1 + 10 + 200, 1 + 20 + 200,
+        // 2 + 20) = (110, 211, 221, 22), i.e. y[0] = (w1 + w2)·x0,
+        // y[1] = (w0 + w1)·x0 + w2·x1, y[2] = w0·x0 + (w1 + w2)·x1, y[3] = (w0 + w1)·x1.
+        let x = Tensor::new(&[1f64, 2.], &Device::Cpu)
+            .unwrap()
+            .reshape((1, 1, 1, 2))
+            .unwrap();
+        let wt = Tensor::new(&[[0f64, 0., 0.], [1., 10., 100.], [0., 0., 0.]], &Device::Cpu)
+            .unwrap()
+            .reshape((1, 1, 3, 3))
+            .unwrap();
+        let y = resize_conv2d(&x, &wt)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f64>()
+            .unwrap();
+        // Rows 0 and 1 of the output are the same (the row direction only sees
+        // the centre tap w1 = 1 of the column taps (0, 1, 0)).
+        assert_eq!(y, vec![110., 211., 221., 22., 110., 211., 221., 22.]);
+        assert!(resize_conv2d(&x, &rand_t(&[1, 2, 3, 3], 1, DType::F64)).is_err());
+        assert!(resize_conv2d(&x, &rand_t(&[1, 1, 4, 4], 1, DType::F64)).is_err());
+    }
+
+    #[test]
+    fn resize_conv_gradients_match_candle_and_finite_differences() {
+        let x = Var::from_tensor(&rand_t(&[2, 3, 4, 5], 33, DType::F64)).unwrap();
+        let wt = Var::from_tensor(&rand_t(&[2, 3, 3, 3], 34, DType::F64)).unwrap();
+        let proj = rand_t(&[2, 2, 8, 10], 35, DType::F64);
+        let l1 = (resize_conv2d(&x, &wt).unwrap() * &proj)
+            .unwrap()
+            .sum_all()
+            .unwrap();
+        let l2 = (x
+            .upsample_nearest2d(8, 10)
+            .unwrap()
+            .conv2d(&wt, 1, 1, 1, 1)
+            .unwrap()
+            * &proj)
+            .unwrap()
+            .sum_all()
+            .unwrap();
+        let g1 = l1.backward().unwrap();
+        let g2 = l2.backward().unwrap();
+        for v in [&x, &wt] {
+            let a = g1.get(v.as_tensor()).unwrap();
+            let b = g2.get(v.as_tensor()).unwrap();
+            assert_eq!(a.dims(), v.dims());
+            assert!(max_abs_diff(a, b) < 1e-12);
+        }
+        // Central differences of a non-linear loss Σ proj·y² in the weights.
+        let x0 = x.as_tensor().clone();
+        let loss = |w: &Tensor| -> f64 {
+            (resize_conv2d(&x0, w).unwrap().sqr().unwrap() * &proj)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .to_scalar::<f64>()
+                .unwrap()
+        };
+        let wv = Var::from_tensor(wt.as_tensor()).unwrap();
+        let l = (resize_conv2d(&x0, &wv).unwrap().sqr().unwrap() * &proj)
+            .unwrap()
+            .sum_all()
+            .unwrap();
+        let gw = l
+            .backward()
+            .unwrap()
+            .get(wv.as_tensor())
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f64>()
+            .unwrap();
+        let ws = wt.flatten_all().unwrap().to_vec1::<f64>().unwrap();
+        let h = 1e-5;
+        for &i in &[0usize, 4, 13, 26, 53] {
+            let (mut a, mut b) = (ws.clone(), ws.clone());
+            a[i] += h;
+            b[i] -= h;
+            let ta = Tensor::from_vec(a, (2, 3, 3, 3), &Device::Cpu).unwrap();
+            let tb = Tensor::from_vec(b, (2, 3, 3, 3), &Device::Cpu).unwrap();
+            let fd = (loss(&ta) - loss(&tb)) / (2.0 * h);
             assert!(
                 (fd - gw[i]).abs() < 1e-6 * (1.0 + fd.abs()),
                 "w[{i}]: {fd} vs {}",

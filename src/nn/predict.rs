@@ -1,4 +1,4 @@
-//! Tiled inference for images of any size (METHODS.md §7, "Evaluation": inference
+//! Tiled inference for images of any size (docs/methods.md §7, "Evaluation": inference
 //! mode, no dropout).
 //!
 //! The whole image is normalised once (2(x − min)/max(x − min) − 1, as the
@@ -18,9 +18,45 @@
 
 use crate::error::{Error, Result};
 use crate::nn::data::normalize;
-use crate::nn::unet::{PredictOptions, UNet};
+use crate::nn::unet::UNet;
 use candle_core::Tensor;
 use ndarray::{s, Array2, ArrayView2};
+
+/// Options of [`UNet::predict`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PredictOptions {
+    /// Tile side in pixels (default 256; rounded up to a multiple of 2^depth;
+    /// use the training patch size). A side shorter than the tile uses one tile
+    /// along that axis, padded to a multiple of 2^depth.
+    pub tile: usize,
+    /// Overlap between neighbouring tiles in pixels (default tile/4), blended
+    /// with linear ramps.
+    pub overlap: Option<usize>,
+    /// Tiles per forward pass (default 1).
+    pub batch: usize,
+}
+
+impl Default for PredictOptions {
+    fn default() -> Self {
+        PredictOptions {
+            tile: 256,
+            overlap: None,
+            batch: 1,
+        }
+    }
+}
+
+impl UNet {
+    /// Predict one image of any size (see [`PredictOptions`] and the module
+    /// doc): the image is normalised as in training (2(x − min)/max(x − min)
+    /// − 1), cut into overlapping tiles (reflection-padded at the edges), each
+    /// tile run in inference mode, and the tiles blended with linear ramp
+    /// weights across the overlaps. Returns the net's output in [−1, 1], same
+    /// shape as `img`.
+    pub fn predict(&self, img: ArrayView2<f32>, opts: &PredictOptions) -> Result<Array2<f32>> {
+        predict_tiled(self, img, opts)
+    }
+}
 
 /// Tiling along one axis: tile length, tile starts, per-pixel weight of a tile.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,7 +111,7 @@ fn reflect(i: isize, n: usize) -> usize {
     (if m < n as isize { m } else { period - m }) as usize
 }
 
-pub(crate) fn predict_tiled(net: &UNet, img: ArrayView2<f32>, opts: &PredictOptions) -> Result<Array2<f32>> {
+fn predict_tiled(net: &UNet, img: ArrayView2<f32>, opts: &PredictOptions) -> Result<Array2<f32>> {
     let (h, w) = img.dim();
     if h == 0 || w == 0 {
         return Err(Error::arg("image", "is empty"));

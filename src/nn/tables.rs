@@ -1,9 +1,9 @@
 //! Training pairs from localization tables, as the paper made them
-//! (METHODS.md §7 "Training pairs"; paper "Network Training"):
+//! (docs/methods.md §7 "Training pairs"; paper "Network Training"):
 //!
 //! - target: the full table rendered at `pixel_nm`, isolated localizations
 //!   removed (values below `threshold` set to 0, the paper's `img[img < 2] = 0`),
-//!   then smoothed by the AKDE (METHODS.md §4) or a Gaussian KDE (§3);
+//!   then smoothed by the AKDE (docs/methods.md §4) or a Gaussian KDE (§3);
 //! - input: the histogram of a random contiguous time window of frames
 //!   holding a fraction of the localizations drawn uniformly from
 //!   `fraction` (default 5–30 %), on the same grid;

@@ -1,4 +1,4 @@
-//! The training loop (METHODS.md §7; paper "Network Training").
+//! The training loop (docs/methods.md §7; paper "Network Training").
 //!
 //! Each epoch visits every training pair once in a seeded random order, in
 //! batches of `batch`; each visit cuts a fresh random patch
@@ -25,12 +25,12 @@
 use crate::error::{Error, Result};
 use crate::nn::adam::{Adam, AdamConfig};
 use crate::nn::checkpoint::{self, TrainState};
-use crate::nn::data::{batch_tensor, make_patch, shuffled, Pairs, PatchOptions};
+use crate::nn::data::{make_batch, shuffled, Pairs, PatchOptions};
+use crate::nn::history::{EpochReport, History};
 use crate::nn::loss::{Loss, LossTerms, LossWeights};
 use crate::nn::unet::UNet;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -102,69 +102,6 @@ impl TrainOptions {
     }
 }
 
-/// What one epoch did.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EpochReport {
-    /// Epoch number, 1-based.
-    pub epoch: usize,
-    /// Total optimiser steps after this epoch.
-    pub step: u64,
-    /// Mean of each loss term over the epoch's steps.
-    pub train: LossTerms,
-    /// Loss terms on the validation patches (inference mode), if any.
-    pub validation: Option<LossTerms>,
-    /// Training time since the start (including resumed runs), seconds.
-    pub elapsed_s: f64,
-    /// Mean time of one step in this epoch, seconds.
-    pub step_s: f64,
-}
-
-/// The result of [`train`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct History {
-    /// One report per finished epoch (including those of resumed runs).
-    pub epochs: Vec<EpochReport>,
-    /// Total optimiser steps.
-    pub steps: u64,
-    /// Total training time, seconds.
-    pub elapsed_s: f64,
-    /// Stopped by Ctrl-C.
-    pub interrupted: bool,
-    /// Epochs already done in the checkpoint this run resumed from.
-    pub resumed_from: Option<usize>,
-}
-
-impl History {
-    /// Per-epoch training values of one term: "total", "ms_ssim", "frc", "l1", "mse".
-    pub fn train_loss(&self, term: &str) -> Result<Vec<f64>> {
-        self.epochs.iter().map(|e| term_of(&e.train, term)).collect()
-    }
-
-    /// Per-epoch validation values of one term (NaN where there was none).
-    pub fn validation_loss(&self, term: &str) -> Result<Vec<f64>> {
-        self.epochs
-            .iter()
-            .map(|e| e.validation.as_ref().map_or(Ok(f64::NAN), |v| term_of(v, term)))
-            .collect()
-    }
-}
-
-fn term_of(t: &LossTerms, term: &str) -> Result<f64> {
-    Ok(match term {
-        "total" => t.total,
-        "ms_ssim" => t.ms_ssim,
-        "frc" => t.frc,
-        "l1" => t.l1,
-        "mse" => t.mse,
-        _ => {
-            return Err(Error::arg(
-                "term",
-                format!("expected total, ms_ssim, frc, l1 or mse, got {term:?}"),
-            ))
-        }
-    })
-}
-
 fn mix(seed: u64, a: u64, b: u64) -> u64 {
     // splitmix64-style mixing of (seed, a, b) into an independent stream seed.
     let mut z = seed ^ a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
@@ -226,15 +163,7 @@ fn validate(net: &UNet, val: &Pairs, o: &TrainOptions, loss: &mut Loss) -> Resul
     let idx: Vec<usize> = (0..val.len()).collect();
     for chunk in idx.chunks(o.batch) {
         crate::interrupt::check()?;
-        let mut xs = Vec::new();
-        let mut ys = Vec::new();
-        for &i in chunk {
-            let (x, y) = make_patch(val.inputs[i].view(), val.targets[i].view(), &o.patch, &mut rng)?;
-            xs.push(x);
-            ys.push(y);
-        }
-        let x = batch_tensor(&xs, net.device())?;
-        let y = batch_tensor(&ys, net.device())?;
+        let (x, y) = make_batch(val, chunk, &o.patch, &mut rng, net.device())?;
         let pred = net.forward(&x, false)?;
         let (_, terms) = loss.compute(&pred, &y)?;
         sum = sum.add(&terms.scale(chunk.len() as f64));
@@ -334,20 +263,7 @@ fn train_with_stop(
         let te = Instant::now();
         let mut steps_here = 0u64;
         for chunk in order.chunks(opts.batch) {
-            let mut xs = Vec::with_capacity(chunk.len());
-            let mut ys = Vec::with_capacity(chunk.len());
-            for &i in chunk {
-                let (x, y) = make_patch(
-                    pairs.inputs[i].view(),
-                    pairs.targets[i].view(),
-                    &opts.patch,
-                    &mut rng,
-                )?;
-                xs.push(x);
-                ys.push(y);
-            }
-            let x = batch_tensor(&xs, net.device())?;
-            let y = batch_tensor(&ys, net.device())?;
+            let (x, y) = make_batch(pairs, chunk, &opts.patch, &mut rng, net.device())?;
             let pred = net.forward(&x, true)?;
             let (total, terms) = loss.compute(&pred, &y)?;
             if !terms.total.is_finite() {
@@ -509,6 +425,83 @@ mod tests {
         assert!(last <= 0.7 * first, "training {first} -> {last}");
         assert_eq!(h.train_loss("frc").unwrap().len(), 15);
         assert!(h.train_loss("nope").is_err());
+    }
+
+    #[test]
+    fn resize_conv_net_trains() {
+        // The same 30-step task with resize-convolution upsampling.
+        let pairs = synthetic(2, 64, 1);
+        let net = UNet::new(
+            UNetConfig {
+                depth: 4,
+                filters: 8,
+                upsample: crate::nn::unet::Upsample::ResizeConv,
+                ..Default::default()
+            },
+            &Device::Cpu,
+        )
+        .unwrap();
+        let o = TrainOptions {
+            validation: Some(pairs.clone()),
+            ..opts(15)
+        };
+        let mut loss = Loss::new(o.weights, o.frc_fraction, o.ms_ssim_scales).unwrap();
+        let before = validate(&net, &pairs, &o, &mut loss).unwrap();
+        let h = train(&net, &pairs, &o, &mut |_| {}).unwrap();
+        let first = h.epochs[0].train.total;
+        let last = h.epochs.last().unwrap().train.total;
+        let after = h.epochs.last().unwrap().validation.unwrap().total;
+        assert!(
+            after <= 0.7 * before.total,
+            "validation {} -> {after}",
+            before.total
+        );
+        assert!(last <= 0.7 * first, "training {first} -> {last}");
+    }
+
+    #[test]
+    fn same_losses_with_one_or_two_threads() {
+        // The GEMMs, im2col/col2im, BatchNorm, Adam and the patch cutting run
+        // on rayon's pool: the training must not depend on its size.
+        let pairs = synthetic(3, 64, 5);
+        let o = TrainOptions {
+            batch: 2,
+            patch: PatchOptions {
+                patch: 48,
+                crop: Some(64),
+                rotate: true,
+            },
+            ..opts(3)
+        };
+        let v: Vec<f32> = (0..48 * 48)
+            .map(|k| ((k * 37 % 101) as f32 / 50.0) - 1.0)
+            .collect();
+        let x = candle_core::Tensor::from_vec(v, (1, 1, 48, 48), &Device::Cpu).unwrap();
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let net = small_net();
+                let h = train(&net, &pairs, &o, &mut |_| {}).unwrap();
+                (h, net.forward(&x, false).unwrap())
+            })
+        };
+        let (h1, y1) = run(1);
+        let (h2, y2) = run(2);
+        assert_eq!(h1.steps, 6);
+        for (a, b) in h1.epochs.iter().zip(&h2.epochs) {
+            assert!(
+                (a.train.total - b.train.total).abs() < 1e-5,
+                "epoch {}: {} vs {}",
+                a.epoch,
+                a.train.total,
+                b.train.total
+            );
+        }
+        let d = crate::nn::tests_util::max_abs_diff(&y1, &y2);
+        assert!(d < 1e-5, "predictions differ by {d}");
     }
 
     #[test]

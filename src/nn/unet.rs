@@ -1,4 +1,4 @@
-//! The pix2pix U-Net generator of the paper ("Deep Neural Network"; METHODS.md §7).
+//! The pix2pix U-Net generator of the paper ("Deep Neural Network"; docs/methods.md §7).
 //!
 //! * `depth` encoder blocks: Conv2d(f, 4×4, stride 2, padding 1, no bias) →
 //!   BatchNorm (not in the first block, and not in the innermost block: see
@@ -8,6 +8,13 @@
 //!   padding 1, no bias) → BatchNorm → Dropout(`dropout`, first 3 blocks, in
 //!   training only) → ReLU → concatenate the mirrored encoder output.
 //! * Output: ConvTranspose2d(1, 4×4, stride 2, padding 1) with bias → tanh.
+//! * With [`Upsample::ResizeConv`] every ConvTranspose2d above (decoder and
+//!   output) is replaced by nearest-neighbour ×2 upsampling followed by
+//!   Conv2d(f, 3×3, stride 1, padding 1) with the same number of filters
+//!   (Odena, Dumoulin & Olah 2016; docs/methods.md §7 "Upsampling"): no uneven
+//!   kernel overlap, hence no checkerboard texture. On the CPU it runs as one
+//!   transposed convolution with an equivalent 4×4 kernel
+//!   ([`ops::resize_conv2d`]), at the cost of the paper's layer.
 //!
 //! BatchNorm follows Keras: ε = 1e-3, momentum 0.99 (running = 0.99·running +
 //! 0.01·batch), biased batch variance both for normalising and for the running
@@ -17,11 +24,11 @@
 //! The innermost (bottleneck) encoder block has **no BatchNorm**, as in
 //! pix2pix-pytorch: with 8 blocks on 256² inputs the bottleneck is 1×1 and
 //! BatchNorm over a single value per channel at batch 1 zeroes the signal
-//! (METHODS.md §7, "Known traps"). Running statistics are checked for
+//! (docs/methods.md §7, "Known traps"). Running statistics are checked for
 //! finiteness after every update.
 //!
 //! Weights are Glorot-uniform (limit √(6/(fan_in + fan_out)), fan = channels ·
-//! 4·4), drawn from a seeded generator; biases and BatchNorm shifts are 0,
+//! kernel area, 4·4 or 3·3), drawn from a seeded generator; biases and BatchNorm shifts are 0,
 //! scales 1, running means 0 and running variances 1. All variables (running
 //! statistics included) live in one [`VarMap`] under stable names
 //! (`down{i}.conv.weight`, `down{i}.bn.{weight,bias,running_mean,running_var}`,
@@ -34,7 +41,6 @@ use crate::error::{Error, Result};
 use crate::nn::ops;
 use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::VarMap;
-use ndarray::{Array2, ArrayView2};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -48,6 +54,73 @@ const DROPOUT_BLOCKS: usize = 3;
 pub const BN_EPS: f64 = 1e-3;
 /// BatchNorm momentum (Keras convention: weight of the old running value).
 pub const BN_MOMENTUM: f64 = 0.99;
+
+/// How the decoder blocks and the output layer double the resolution.
+///
+/// The paper's transposed convolutions (4×4, stride 2) overlap unevenly and
+/// leave a checkerboard texture (Odena, Dumoulin & Olah 2016, "Deconvolution
+/// and checkerboard artifacts", Distill; docs/methods.md §7 "Upsampling");
+/// resize-convolution is their remedy. Nearest-neighbour resizing is used
+/// (Odena et al.'s recommendation); bilinear is not offered: candle 0.11 has
+/// no backward pass for `upsample_bilinear2d`, and nearest ×2 followed by a
+/// 3×3 convolution already has no uneven overlap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Upsample {
+    /// `"transpose"`: ConvTranspose2d(f, 4×4, stride 2, padding 1), the
+    /// paper's (default).
+    #[default]
+    Transpose,
+    /// `"resize_conv"`: nearest-neighbour ×2 upsampling, then Conv2d(f, 3×3,
+    /// stride 1, padding 1) with the same number of output filters.
+    ResizeConv,
+}
+
+impl Upsample {
+    /// All variants, in the order of [`Upsample::NAMES`].
+    pub const ALL: [Upsample; 2] = [Upsample::Transpose, Upsample::ResizeConv];
+    /// The names [`FromStr`](std::str::FromStr) accepts.
+    pub const NAMES: [&'static str; 2] = ["transpose", "resize_conv"];
+
+    /// The option name (`"transpose"`, `"resize_conv"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Upsample::Transpose => "transpose",
+            Upsample::ResizeConv => "resize_conv",
+        }
+    }
+
+    /// Kernel side of the layer's weights: 4 (transpose) or 3 (resize-conv).
+    pub fn kernel(self) -> usize {
+        match self {
+            Upsample::Transpose => 4,
+            Upsample::ResizeConv => 3,
+        }
+    }
+}
+
+impl std::fmt::Display for Upsample {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Upsample {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Upsample> {
+        let key = s.trim().to_ascii_lowercase().replace('-', "_");
+        Upsample::ALL
+            .into_iter()
+            .find(|u| u.name() == key)
+            .ok_or_else(|| {
+                Error::arg(
+                    "upsample",
+                    format!("expected \"transpose\" or \"resize_conv\", got {s:?}"),
+                )
+            })
+    }
+}
 
 /// The architecture of a [`UNet`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,6 +142,11 @@ pub struct UNetConfig {
     /// the data faster.
     #[serde(default = "default_bn_momentum")]
     pub bn_momentum: f64,
+    /// Upsampling of the decoder blocks and the output layer (default
+    /// [`Upsample::Transpose`], the paper's). Checkpoint sidecars written
+    /// before this option existed lack it and load as `Transpose`.
+    #[serde(default)]
+    pub upsample: Upsample,
 }
 
 fn default_bn_momentum() -> f64 {
@@ -84,6 +162,7 @@ impl Default for UNetConfig {
             dropout: 0.5,
             seed: 0,
             bn_momentum: BN_MOMENTUM,
+            upsample: Upsample::Transpose,
         }
     }
 }
@@ -157,12 +236,13 @@ impl UNetConfig {
             }
             cin = f;
         }
+        let kk = self.upsample.kernel().pow(2);
         for j in 0..d.saturating_sub(1) {
             let f = self.encoder_filters(d - 2 - j);
-            n += cin * f * 16 + 2 * f;
+            n += cin * f * kk + 2 * f;
             cin = 2 * f;
         }
-        n + cin * 16 + 1
+        n + cin * kk + 1
     }
 }
 
@@ -352,11 +432,18 @@ impl UNet {
             cin = f;
         }
         let mut up = Vec::with_capacity(d.saturating_sub(1));
+        // Decoder weights: (Cin, Cout, 4, 4) for the transposed convolution
+        // (candle/PyTorch layout), (Cout, Cin, 3, 3) for resize-conv.
+        let k = config.upsample.kernel();
+        let up_shape = |cin: usize, cout: usize| match config.upsample {
+            Upsample::Transpose => (cin, cout, k, k),
+            Upsample::ResizeConv => (cout, cin, k, k),
+        };
         for j in 0..d.saturating_sub(1) {
             let f = config.encoder_filters(d - 2 - j);
             let w = add(
                 format!("up{j}.conv.weight"),
-                glorot((cin, f, 4, 4), cin * 16, f * 16)?,
+                glorot(up_shape(cin, f), cin * k * k, f * k * k)?,
                 true,
             )?;
             let norm = bn(&format!("up{j}.bn"), f, &mut add)?;
@@ -369,7 +456,7 @@ impl UNet {
         }
         let out_w = add(
             "out.conv.weight".into(),
-            glorot((cin, 1, 4, 4), cin * 16, 16)?,
+            glorot(up_shape(cin, 1), cin * k * k, k * k)?,
             true,
         )?;
         let out_b = add(
@@ -437,6 +524,20 @@ impl UNet {
             x.conv_transpose2d(&param(w, train), 1, 0, 2, 1)
         } else {
             ops::conv_transpose2d(x, &param(w, train), 2, 1)
+        }
+    }
+
+    /// ×2 upsampling layer of the decoder and the output (see [`Upsample`]).
+    fn up(&self, x: &Tensor, w: &Var, train: bool) -> candle_core::Result<Tensor> {
+        match self.config.upsample {
+            Upsample::Transpose => self.conv_t(x, w, train),
+            Upsample::ResizeConv if self.stock_ops => {
+                // The literal definition: nearest ×2, then a 3×3 convolution.
+                let (_, _, h, wd) = x.dims4()?;
+                x.upsample_nearest2d(2 * h, 2 * wd)?
+                    .conv2d(&param(w, train), 1, 1, 1, 1)
+            }
+            Upsample::ResizeConv => ops::resize_conv2d(x, &param(w, train)),
         }
     }
 
@@ -515,7 +616,7 @@ impl UNet {
         }
         skips.pop(); // the bottleneck is not concatenated
         for blk in &self.up {
-            h = self.conv_t(&h, &blk.w, train)?;
+            h = self.up(&h, &blk.w, train)?;
             h = blk.bn.forward(&h, train, fused)?;
             if train && blk.dropout {
                 let mask = self.dropout_mask(h.dims())?;
@@ -528,42 +629,9 @@ impl UNet {
                 .ok_or_else(|| Error::Nn("internal: missing skip connection".into()))?;
             h = Tensor::cat(&[&h, &skip], 1)?;
         }
-        h = self.conv_t(&h, &self.out_w, train)?;
+        h = self.up(&h, &self.out_w, train)?;
         h = h.broadcast_add(&param(&self.out_b, train).reshape((1, 1, 1, 1))?)?;
         Ok(h.tanh()?)
-    }
-
-    /// Predict one image of any size (see [`PredictOptions`]): the image is
-    /// normalised as in training (2(x − min)/max(x − min) − 1), cut into
-    /// overlapping tiles (reflection-padded at the edges), each tile run in
-    /// inference mode, and the tiles blended with linear ramp weights across
-    /// the overlaps. Returns the net's output in [−1, 1], same shape as `img`.
-    pub fn predict(&self, img: ArrayView2<f32>, opts: &PredictOptions) -> Result<Array2<f32>> {
-        crate::nn::predict::predict_tiled(self, img, opts)
-    }
-}
-
-/// Options of [`UNet::predict`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct PredictOptions {
-    /// Tile side in pixels (default 256; rounded up to a multiple of 2^depth;
-    /// use the training patch size). A side shorter than the tile uses one tile
-    /// along that axis, padded to a multiple of 2^depth.
-    pub tile: usize,
-    /// Overlap between neighbouring tiles in pixels (default tile/4), blended
-    /// with linear ramps.
-    pub overlap: Option<usize>,
-    /// Tiles per forward pass (default 1).
-    pub batch: usize,
-}
-
-impl Default for PredictOptions {
-    fn default() -> Self {
-        PredictOptions {
-            tile: 256,
-            overlap: None,
-            batch: 1,
-        }
     }
 }
 
@@ -573,6 +641,22 @@ fn leaky_relu(x: &Tensor, slope: f64) -> candle_core::Result<Tensor> {
         x.relu()
     } else {
         x.maximum(&(x * slope)?)
+    }
+}
+
+impl std::fmt::Display for UNet {
+    /// One line: depth, filters, parameters, device.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let c = self.config();
+        write!(
+            f,
+            "UNet depth {}, {} base filters, {} upsampling, {} parameters, on {}",
+            c.depth,
+            c.filters,
+            c.upsample,
+            self.param_count(),
+            if self.device().is_cpu() { "cpu" } else { "cuda" }
+        )
     }
 }
 
@@ -711,26 +795,183 @@ mod tests {
     #[test]
     fn custom_ops_match_stock_candle_in_the_whole_net() {
         // Forward (training mode, same dropout masks) and every parameter
-        // gradient of the MSE agree between our kernels and candle's.
-        let mut a = UNet::new(small(), &Device::Cpu).unwrap();
-        let x = Tensor::randn(0f32, 1.0, (2, 1, 32, 32), &Device::Cpu).unwrap();
-        let y = Tensor::randn(0f32, 0.5, (2, 1, 32, 32), &Device::Cpu).unwrap();
-        let run = |net: &UNet| {
-            net.reseed_dropout(7);
-            let p = net.forward(&x, true).unwrap();
-            let l = (&p - &y).unwrap().sqr().unwrap().mean_all().unwrap();
-            (p, l.backward().unwrap())
-        };
-        let (p1, g1) = run(&a);
-        a.set_stock_ops(true);
-        let (p2, g2) = run(&a);
-        assert!(super::super::tests_util::max_abs_diff(&p1, &p2) < 1e-5);
-        for (name, v) in a.trainable_vars() {
-            let (ga, gb) = (g1.get(v.as_tensor()).unwrap(), g2.get(v.as_tensor()).unwrap());
-            let scale = gb.abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap() as f64;
-            let d = super::super::tests_util::max_abs_diff(ga, gb);
-            assert!(d <= 1e-4 * scale.max(1e-3), "{name}: {d} (scale {scale})");
+        // gradient of the MSE agree between our kernels and candle's (for
+        // resize-conv: candle's upsample_nearest2d + conv2d), for both
+        // upsampling layers.
+        for up in Upsample::ALL {
+            let mut a = UNet::new(
+                UNetConfig {
+                    upsample: up,
+                    ..small()
+                },
+                &Device::Cpu,
+            )
+            .unwrap();
+            let x = Tensor::randn(0f32, 1.0, (2, 1, 32, 32), &Device::Cpu).unwrap();
+            let y = Tensor::randn(0f32, 0.5, (2, 1, 32, 32), &Device::Cpu).unwrap();
+            let run = |net: &UNet| {
+                net.reseed_dropout(7);
+                let p = net.forward(&x, true).unwrap();
+                let l = (&p - &y).unwrap().sqr().unwrap().mean_all().unwrap();
+                (p, l.backward().unwrap())
+            };
+            let (p1, g1) = run(&a);
+            a.set_stock_ops(true);
+            let (p2, g2) = run(&a);
+            assert!(super::super::tests_util::max_abs_diff(&p1, &p2) < 1e-5, "{up}");
+            for (name, v) in a.trainable_vars() {
+                let (ga, gb) = (g1.get(v.as_tensor()).unwrap(), g2.get(v.as_tensor()).unwrap());
+                let scale = gb.abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap() as f64;
+                let d = super::super::tests_util::max_abs_diff(ga, gb);
+                assert!(d <= 1e-4 * scale.max(1e-3), "{up} {name}: {d} (scale {scale})");
+            }
         }
+    }
+
+    #[test]
+    fn upsample_option_names_and_parameters() {
+        use std::str::FromStr;
+        assert_eq!(Upsample::default(), Upsample::Transpose);
+        assert_eq!(UNetConfig::default().upsample, Upsample::Transpose);
+        for (u, n) in Upsample::ALL.iter().zip(Upsample::NAMES) {
+            assert_eq!(Upsample::from_str(n).unwrap(), *u);
+            assert_eq!(u.to_string(), n);
+            assert_eq!(serde_json::to_string(u).unwrap(), format!("\"{n}\""));
+        }
+        assert_eq!(Upsample::from_str(" Resize-Conv ").unwrap(), Upsample::ResizeConv);
+        let e = Upsample::from_str("bilinear").unwrap_err().to_string();
+        assert!(
+            e.contains("upsample") && e.contains("resize_conv") && e.contains("bilinear"),
+            "{e}"
+        );
+        // A config serialised before the option existed reads as Transpose.
+        let mut v = serde_json::to_value(small()).unwrap();
+        v.as_object_mut().unwrap().remove("upsample");
+        let c: UNetConfig = serde_json::from_value(v).unwrap();
+        assert_eq!(c, small());
+        // Parameters: 3×3 instead of 4×4 kernels in the decoder and output.
+        let rc = UNetConfig {
+            upsample: Upsample::ResizeConv,
+            ..small()
+        };
+        let net = UNet::new(rc.clone(), &Device::Cpu).unwrap();
+        assert_eq!(net.param_count(), rc.param_count());
+        // Encoder + BN as in param_count_matches_paper_and_architecture;
+        // decoder 64·32·9+64, 64·16·9+32, 32·8·9+16; output 16·9+1.
+        let hand = 128 + 2048 + 8192 + 32768 + 96 + 18432 + 64 + 9216 + 32 + 2304 + 16 + 145;
+        assert_eq!(net.param_count(), hand);
+        let w = |name: &str| {
+            net.trainable_vars()
+                .iter()
+                .find(|(n, _)| n == name)
+                .unwrap()
+                .1
+                .dims()
+                .to_vec()
+        };
+        assert_eq!(w("up0.conv.weight"), vec![32, 64, 3, 3]);
+        assert_eq!(w("out.conv.weight"), vec![1, 16, 3, 3]);
+    }
+
+    /// Fraction of the non-DC power of `img` (h × w) in the three Nyquist
+    /// bins (π, 0), (0, π), (π, π): Y(π,0) = Σ (−1)^i y, etc.; the AC power
+    /// by Parseval, h·w·Σy² − (Σy)².
+    fn nyquist_fraction(img: &[f32], h: usize, w: usize) -> f64 {
+        let (mut s, mut s2, mut pi0, mut p0i, mut pipi) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for i in 0..h {
+            for j in 0..w {
+                let v = img[i * w + j] as f64;
+                let (si, sj) = (
+                    if i % 2 == 0 { 1.0 } else { -1.0 },
+                    if j % 2 == 0 { 1.0 } else { -1.0 },
+                );
+                s += v;
+                s2 += v * v;
+                pi0 += si * v;
+                p0i += sj * v;
+                pipi += si * sj * v;
+            }
+        }
+        let ac = (h * w) as f64 * s2 - s * s;
+        (pi0 * pi0 + p0i * p0i + pipi * pipi) / ac.max(1e-30)
+    }
+
+    #[test]
+    fn nyquist_fraction_hand_values() {
+        // A pure checkerboard is all Nyquist; a ramp along one axis has a small share.
+        let cb: Vec<f32> = (0..64)
+            .map(|k| if (k / 8 + k % 8) % 2 == 0 { 1.0 } else { 0.0 })
+            .collect();
+        assert!((nyquist_fraction(&cb, 8, 8) - 1.0).abs() < 1e-12);
+        let ramp: Vec<f32> = (0..64).map(|k| (k % 8) as f32).collect();
+        // Y(0, π) of 0..7 along j: 8 rows · (−4) ; AC power 64·Σ − (Σ)².
+        let s: f64 = 8.0 * 28.0;
+        let s2: f64 = 8.0 * 140.0;
+        let want = (8.0 * 4.0f64).powi(2) / (64.0 * s2 - s * s);
+        assert!((nyquist_fraction(&ramp, 8, 8) - want).abs() < 1e-12);
+    }
+
+    #[test]
+    fn resize_conv_has_no_checkerboard_at_init() {
+        // A constant input through freshly initialised nets (inference mode):
+        // the transposed convolutions put a period-2 pattern on the output
+        // (uneven kernel overlap), resize-conv does not. Measured as the share
+        // of the output's non-DC power in the Nyquist bins, median over seeds.
+        let x = Tensor::full(0.5f32, (1, 1, 64, 64), &Device::Cpu).unwrap();
+        let frac = |up: Upsample, seed: u64| {
+            let net = UNet::new(
+                UNetConfig {
+                    upsample: up,
+                    seed,
+                    ..small()
+                },
+                &Device::Cpu,
+            )
+            .unwrap();
+            let y = net
+                .forward(&x, false)
+                .unwrap()
+                .flatten_all()
+                .unwrap()
+                .to_vec1::<f32>()
+                .unwrap();
+            nyquist_fraction(&y, 64, 64)
+        };
+        let median = |up: Upsample| {
+            let mut v: Vec<f64> = (0..5).map(|s| frac(up, s)).collect();
+            v.sort_by(f64::total_cmp);
+            v[2]
+        };
+        let (t, r) = (median(Upsample::Transpose), median(Upsample::ResizeConv));
+        eprintln!("Nyquist share of the output power at init: transpose {t:.4}, resize_conv {r:.4}");
+        assert!(t > 0.05, "transpose {t}");
+        assert!(r < 0.1 * t, "resize_conv {r} vs transpose {t}");
+    }
+
+    #[test]
+    fn resize_conv_layer_maps_constants_to_constants() {
+        // One layer on a constant image: resize-conv gives a constant interior
+        // (exactly: the upsampled image is constant there), the transposed
+        // convolution alternates between its kernel's four phase sums.
+        let x = Tensor::full(1f64, (1, 2, 6, 6), &Device::Cpu).unwrap();
+        let mut r = rand::rngs::StdRng::seed_from_u64(3);
+        let mut wt = |shape: &[usize]| {
+            let n: usize = shape.iter().product();
+            let v: Vec<f64> = (0..n).map(|_| r.random_range(-1.0..1.0)).collect();
+            Tensor::from_vec(v, shape, &Device::Cpu).unwrap()
+        };
+        let interior = |y: &Tensor| -> Vec<f64> {
+            let y = y.narrow(2, 1, 10).unwrap().narrow(3, 1, 10).unwrap();
+            y.flatten_all().unwrap().to_vec1::<f64>().unwrap()
+        };
+        let rc = interior(&ops::resize_conv2d(&x, &wt(&[1, 2, 3, 3])).unwrap());
+        let spread = |v: &[f64]| {
+            v.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+                - v.iter().cloned().fold(f64::INFINITY, f64::min)
+        };
+        assert!(spread(&rc) < 1e-12, "{}", spread(&rc));
+        let tc = interior(&ops::conv_transpose2d(&x, &wt(&[2, 1, 4, 4]), 2, 1).unwrap());
+        assert!(spread(&tc) > 0.1, "{}", spread(&tc));
     }
 
     #[test]

@@ -1,10 +1,13 @@
-//! FRC curves (METHODS.md §5), drawn like Picasso's and SMAP's FRC plots.
+//! FRC curves (docs/methods.md §5), drawn like Picasso's and SMAP's FRC plots.
 //!
 //! x: spatial frequency in nm⁻¹ from 0 to Nyquist; y: FRC from −0.2 to 1.05.
 //! Each curve has one hue: the raw FRC light and thin, the smoothed (LOESS)
 //! curve dark and thick. The threshold (1/7 by default, or a ½-bit curve) is
 //! dashed; the resolution crossing is marked with a dot and a dotted drop line
-//! to the frequency axis, and the legend reads "label — Resolution: X nm".
+//! to the frequency axis, and the legend reads "label — Resolution: X nm"
+//! (for the mean of repeats followed by "; k of n repeats crossed: …").
+//! Warnings about a curve (it rises back above the threshold; a repeat is
+//! an outlier) are printed as notes at the bottom of the plot.
 //! The input is plain data ([`FrcSeries`]) so that this module does not
 //! depend on the FRC implementation.
 
@@ -41,6 +44,51 @@ pub struct FrcSeries {
     pub resolution_nm: Option<f64>,
     /// The threshold used for `resolution_nm` (default 1/7 when drawn).
     pub threshold: Option<FrcThreshold>,
+    /// For the mean curve of repeats: what the repeats say, appended to the
+    /// legend after the curve's own resolution, e.g. "1 of 5 repeats
+    /// crossed: 30.4 nm".
+    pub repeats: Option<String>,
+    /// Warnings, printed as notes at the bottom of the plot (prefixed with
+    /// the label when it is not empty).
+    pub notes: Vec<String>,
+}
+
+impl FrcSeries {
+    /// The series of a computed curve: raw and smoothed values, and the
+    /// resolution at the 1/7 threshold, or at the ½-bit curve when `half_bit`;
+    /// for the mean of ≥ 2 repeats (a table's self-FRC) the repeats' count
+    /// and statistics for the legend ("k of n repeats crossed: …", always
+    /// at 1/7), and the curve's warnings as notes.
+    pub fn from_curve(curve: &crate::frc::FrcCurve, label: impl Into<String>, half_bit: bool) -> FrcSeries {
+        use crate::frc::Threshold;
+        let t = if half_bit {
+            Threshold::HalfBit
+        } else {
+            Threshold::default()
+        };
+        let threshold = if half_bit {
+            FrcThreshold::Curve(curve.threshold_values(t))
+        } else {
+            FrcThreshold::Fixed(1.0 / 7.0)
+        };
+        let repeats = curve.repeat_stats().filter(|st| st.repeats >= 2).map(|st| {
+            if half_bit {
+                format!("{st} (at 1/7)")
+            } else {
+                st.to_string()
+            }
+        });
+        FrcSeries {
+            label: label.into(),
+            freq_nm_inv: curve.freq.clone(),
+            values: curve.values.clone(),
+            smoothed: Some(curve.smoothed.clone()),
+            resolution_nm: curve.resolution(t, true),
+            threshold: Some(threshold),
+            repeats,
+            notes: curve.warnings.clone(),
+        }
+    }
 }
 
 /// Options of [`plot_frc`].
@@ -64,13 +112,18 @@ impl Default for FrcPlotOptions {
     }
 }
 
-/// The legend text of a curve: "label — Resolution: 123.4 nm" (or "— no
-/// crossing" when the resolution is undefined).
+/// The legend text of a curve: "label — Resolution: 123.4 nm" (or "—
+/// Resolution: none (no crossing)" when the resolution is undefined), then
+/// "; " and [`FrcSeries::repeats`] when set, e.g. "Resolution: none (no
+/// crossing); 1 of 5 repeats crossed: 30.4 nm".
 pub fn frc_legend(series: &FrcSeries) -> String {
-    let res = match series.resolution_nm {
+    let mut res = match series.resolution_nm {
         Some(r) if r.is_finite() && r > 0.0 => format!("Resolution: {r:.1} nm"),
         _ => "Resolution: none (no crossing)".to_string(),
     };
+    if let Some(r) = &series.repeats {
+        res = format!("{res}; {r}");
+    }
     if series.label.is_empty() {
         res
     } else {
@@ -116,6 +169,46 @@ struct FrcFigure<'a> {
 }
 
 const Y_MIN: f64 = -0.2;
+/// Font size (px) and colour of the notes.
+const NOTE_PX: u32 = 13;
+const NOTE_COLOR: RGBColor = RGBColor(160, 30, 30);
+/// At most this many note lines are drawn (the last says how many more).
+const NOTE_MAX_LINES: usize = 5;
+
+/// The notes of all curves ("label: note" when labelled, "Note: " first),
+/// word-wrapped to the figure width (about 7 px per character at 13 px).
+fn note_lines(curves: &[FrcSeries], width_px: u32) -> Vec<String> {
+    let cols = ((width_px.saturating_sub(110)) / 7).max(30) as usize;
+    let mut lines = Vec::new();
+    let mut total = 0;
+    for c in curves {
+        for n in &c.notes {
+            let text = if c.label.is_empty() {
+                format!("Note: {n}")
+            } else {
+                format!("Note ({}): {n}", c.label)
+            };
+            let mut line = String::new();
+            for word in text.split_whitespace() {
+                if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > cols {
+                    lines.push(std::mem::take(&mut line));
+                    line = "    ".to_string();
+                }
+                if !line.trim().is_empty() {
+                    line.push(' ');
+                }
+                line.push_str(word);
+            }
+            lines.push(line);
+            total += 1;
+        }
+    }
+    if lines.len() > NOTE_MAX_LINES {
+        lines.truncate(NOTE_MAX_LINES - 1);
+        lines.push(format!("… ({total} notes in all; see the curve's summary)"));
+    }
+    lines
+}
 const Y_MAX: f64 = 1.05;
 
 fn interp(xs: &[f64], ys: &[f64], x: f64) -> Option<f64> {
@@ -247,6 +340,16 @@ impl FigureDraw for FrcFigure<'_> {
                 }
             }
         }
+        // Notes (warnings), bottom left of the plotting area, wrapped.
+        let notes = note_lines(self.curves, self.opts.size.0);
+        if !notes.is_empty() {
+            let (xr, yr) = chart.plotting_area().get_pixel_range();
+            let style = TextStyle::from((FONT, NOTE_PX).into_font()).color(&NOTE_COLOR);
+            for (k, line) in notes.iter().enumerate() {
+                let y = yr.end - 6 - (notes.len() - k) as i32 * (NOTE_PX as i32 + 3);
+                root.draw(&Text::new(line.clone(), (xr.start + 8, y), style.clone()))?;
+            }
+        }
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperRight)
@@ -282,6 +385,7 @@ mod tests {
             smoothed: Some(smooth),
             resolution_nm: res,
             threshold: None,
+            ..Default::default()
         }
     }
 
@@ -348,5 +452,34 @@ mod tests {
         assert!(e.contains("curves[0]") && e.contains("values"), "{e}");
         assert!(plot_frc(&[], &p, &FrcPlotOptions::default()).is_err());
         assert_eq!(frc_legend(&a), "Resolution: 80.0 nm");
+    }
+
+    #[test]
+    fn repeats_in_the_legend_and_warnings_as_notes() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("frc.svg");
+        let mut a = curve(64, 5.0, "self-FRC", None);
+        a.repeats = Some("1 of 5 repeats crossed: 30.4 nm".into());
+        a.notes = vec![
+            "repeat 3 of 5: 52.1 nm lies outside the Tukey fences [28.0, 33.0] nm of the crossing repeats (flagged, not dropped)".into(),
+        ];
+        assert_eq!(
+            frc_legend(&a),
+            "self-FRC \u{2014} Resolution: none (no crossing); 1 of 5 repeats crossed: 30.4 nm"
+        );
+        plot_frc(&[a], &p, &FrcPlotOptions::default()).unwrap();
+        let svg = std::fs::read_to_string(&p).unwrap();
+        assert!(svg.contains("Resolution: none (no crossing); 1 of 5 repeats crossed: 30.4 nm"));
+        // The note is wrapped into two lines, drawn in the note colour.
+        assert!(svg.contains("Note (self-FRC): repeat 3 of 5: 52.1 nm"), "{svg}");
+        assert!(svg.contains("(flagged, not dropped)"));
+        assert!(svg.contains("#A01E1E"));
+        // Many notes: at most NOTE_MAX_LINES lines, the last one counts them.
+        let mut b = curve(64, 5.0, "", None);
+        b.notes = (0..9).map(|i| format!("note {i}")).collect();
+        let lines = note_lines(&[b], 820);
+        assert_eq!(lines.len(), NOTE_MAX_LINES);
+        assert_eq!(lines[0], "Note: note 0");
+        assert!(lines[NOTE_MAX_LINES - 1].contains("9 notes in all"));
     }
 }

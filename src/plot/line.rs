@@ -39,6 +39,25 @@ pub enum ErrorStyle {
     Bars,
 }
 
+impl ErrorStyle {
+    /// The names scripts use.
+    pub const NAMES: &'static [&'static str] = &["band", "bars"];
+}
+
+impl std::str::FromStr for ErrorStyle {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<ErrorStyle> {
+        match s {
+            "band" => Ok(ErrorStyle::Band),
+            "bars" => Ok(ErrorStyle::Bars),
+            _ => Err(crate::Error::arg(
+                "error_style",
+                format!("expected \"band\" or \"bars\", got \"{s}\""),
+            )),
+        }
+    }
+}
+
 /// Options of [`line_plot`].
 #[derive(Debug, Clone)]
 pub struct LinePlotOptions {

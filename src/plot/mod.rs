@@ -10,7 +10,7 @@
 //! - [`heatmap`]: one image with a colour bar and a scale bar.
 //! - [`panel`]: several images side by side, each with its title and scale bar.
 //! - [`plot_frc`]: FRC curves against spatial frequency with the threshold and
-//!   the resolution crossing (METHODS.md §5), in the style of Picasso and SMAP.
+//!   the resolution crossing (docs/methods.md §5), in the style of Picasso and SMAP.
 //! - [`line_plot`]: lines with optional error bands or bars, linear or log axes.
 //! - [`bar_chart`]: grouped bars with optional error bars.
 
@@ -338,50 +338,7 @@ pub(crate) fn nice_step(raw: f64) -> f64 {
     m * mag
 }
 
-/// A tick label with as many decimals as `step` needs; exponent form for
-/// very large or small magnitudes.
-pub(crate) fn fmt_tick(v: f64, step: f64) -> String {
-    if v == 0.0 {
-        return "0".into();
-    }
-    let big = v.abs().max(step.abs());
-    if !(1e-3..1e5).contains(&big) {
-        let s = format!("{v:.1e}");
-        return s.replace(".0e", "e");
-    }
-    let decimals = if step >= 1.0 {
-        0
-    } else {
-        (-step.log10().floor()) as usize
-    };
-    format!("{v:.decimals$}")
-}
-
-/// A short label for an axis value: up to 4 significant digits, no trailing
-/// zeros, exponent form outside 1e-3..1e5.
-pub(crate) fn fmt_num(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return if v == 0.0 { "0".into() } else { format!("{v}") };
-    }
-    let a = v.abs();
-    if !(1e-3..1e5).contains(&a) {
-        let s = format!("{v:.3e}");
-        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
-        let m = if m.contains('.') {
-            m.trim_end_matches('0').trim_end_matches('.')
-        } else {
-            m
-        };
-        return format!("{m}e{e}");
-    }
-    let decimals = (3 - a.log10().floor() as i32).max(0) as usize;
-    let s = format!("{v:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
+pub(crate) use crate::fmt::{short as fmt_num, tick as fmt_tick};
 
 /// Check that a series of values has the expected length.
 pub(crate) fn check_len(name: &str, what: &str, got: usize, want: usize) -> Result<()> {
@@ -574,6 +531,7 @@ mod gallery {
                     smoothed: Some(smooth),
                     resolution_nm: res,
                     threshold: None,
+                    ..Default::default()
                 }
             };
             let a = mk(40.0, 0.15, "random split", Some(n as f64 * p / 54.05), 1);

@@ -1,391 +1,325 @@
 //! Bindings for Fourier ring correlation (`FrcCurve`, `frc`) and the image
 //! metrics (`mse`, `psnr`, `ssim`, `ms_ssim`, `area_frc`, `evaluate`);
-//! METHODS.md §5–6.
+//! docs/methods.md §5–6.
 
-use super::api::{float_array, guard, rt_error, Api, Opts, RResult};
-use super::image::{num, ImageRef};
+use super::api::{float_array, rt_error, Api, Handle, RResult};
+use super::image::ImageRef;
+use super::sandbox;
+use super::spec::{Check, Opt, Options};
 use crate::frc::{self, Compat, FrcCurve, FrcOptions, Threshold};
 use crate::metrics;
-use rhai::{Dynamic, ImmutableString, Map, INT};
+use rhai::{Dynamic, Map, INT};
 use std::sync::Arc;
 
-/// A shared handle to an FRC curve, with the per-repeat resolutions of a
-/// table's self-FRC (empty for a single image pair).
+/// A shared handle to an FRC curve (for a table's self-FRC the mean curve,
+/// which carries its repeats' resolutions and warnings).
 #[derive(Clone, Debug)]
-pub struct FrcRef(pub Arc<FrcCurve>, pub Arc<Vec<Option<f64>>>);
+pub struct FrcRef(pub Arc<FrcCurve>);
 
 impl FrcRef {
     /// A single curve.
     pub fn new(c: FrcCurve) -> Self {
-        FrcRef(Arc::new(c), Arc::new(Vec::new()))
+        FrcRef(Arc::new(c))
     }
 
-    /// The mean curve of a self-FRC and its repeats' resolutions.
+    /// The mean curve of a self-FRC (it carries the repeats' resolutions).
     pub fn with_repeats(s: crate::frc::table::SelfFrc) -> Self {
-        FrcRef(Arc::new(s.curve), Arc::new(s.resolutions))
-    }
-
-    fn stats(&self) -> Option<(f64, f64)> {
-        crate::frc::table::resolution_stats(&self.1)
-    }
-
-    /// One-line summary (resolution at 1/7 of the smoothed curve, size).
-    pub fn summary(&self) -> String {
-        let mut s = self.0.summary();
-        if self.1.len() > 1 {
-            if let Some((m, sd)) = self.stats() {
-                s.push_str(&format!("; {} repeats: {m:.1} ± {sd:.1} nm", self.1.len()));
-            }
-        }
-        s
+        FrcRef(Arc::new(s.curve))
     }
 }
 
-fn pixel_size(func: &str, a: &ImageRef, b: &ImageRef) -> RResult<f64> {
+impl Handle for FrcRef {
+    const TYPE: &'static str = "FrcCurve";
+    const VAR: &'static str = "curve";
+    fn summary(&self) -> String {
+        self.0.summary()
+    }
+}
+
+/// The FRC options shared by `frc(a, b)` and `locs.frc()`: the Tukey mask
+/// (default on for a table's halves, off for two images) and the ring rule.
+pub fn frc_spec(tukey: bool) -> Vec<Opt> {
+    vec![
+        Opt::bool("tukey", tukey).doc("multiply both images by Picasso's Tukey mask (nfac 8) first"),
+        Opt::choice("compat", Compat::default().name(), Compat::NAMES)
+            .doc("\"frcnet\": the paper code's rings and |numerator|"),
+    ]
+}
+
+/// Read the options of [`frc_spec`].
+pub fn frc_options(o: &Options) -> RResult<FrcOptions> {
+    Ok(FrcOptions {
+        tukey: o.bool("tukey")?,
+        compat: o.parse("compat")?,
+    })
+}
+
+/// A threshold given as a number in (0, 1) or a name ("1/7", "half_bit").
+pub fn threshold(func: &str, v: Option<&Dynamic>) -> RResult<Threshold> {
+    let text = match v {
+        None => return Ok(Threshold::default()),
+        Some(v) => match super::api::as_f64(v) {
+            Some(x) => x.to_string(),
+            None => v.clone().into_string().map_err(|_| {
+                rt_error(format!(
+                    "{func}: option `threshold` must be a number in (0, 1) or one of \"1/7\", \"half_bit\", got {v}"
+                ))
+            })?,
+        },
+    };
+    text.parse::<Threshold>()
+        .map_err(|e| rt_error(format!("{func}: option `threshold`: {e}")))
+}
+
+fn pixel_size(a: &ImageRef, b: &ImageRef) -> RResult<f64> {
     let (pa, pb) = (a.0.pixel_nm, b.0.pixel_nm);
     if (pa - pb).abs() > 1e-9 * pa.abs().max(pb.abs()) {
         return Err(rt_error(format!(
-            "{func}: the images have different pixel sizes ({pa} nm and {pb} nm)"
+            "frc: the images have different pixel sizes ({pa} nm and {pb} nm)"
         )));
     }
     Ok(pa)
 }
 
-/// Parse FRC options (`tukey`, `compat`).
-pub fn frc_options(func: &str, map: &Map, default_tukey: bool, extra: &[&str]) -> RResult<FrcOptions> {
-    let mut keys = vec!["tukey", "compat"];
-    keys.extend_from_slice(extra);
-    let o = Opts::new(func, map, &keys)?;
-    let compat = o.choice("compat", "standard", &["standard", "frcnet"])?;
-    Ok(FrcOptions {
-        tukey: o.bool("tukey", default_tukey)?,
-        compat: if compat == "frcnet" {
-            Compat::Frcnet
-        } else {
-            Compat::Standard
-        },
-    })
+fn opt_resolution(r: Option<f64>) -> Dynamic {
+    r.map(Dynamic::from_float).unwrap_or(Dynamic::UNIT)
 }
 
-/// Default `max_val` for PSNR/SSIM: 2 for images within [-1, 1] (the
-/// network's range), else the target's value range.
-fn default_max_val(a: &ImageRef, b: &ImageRef) -> RResult<f64> {
-    let lo = a.0.min().unwrap_or(0.0).min(b.0.min().unwrap_or(0.0));
-    let hi = a.0.max().unwrap_or(0.0).max(b.0.max().unwrap_or(0.0));
-    if lo >= -1.0 && hi <= 1.0 {
-        Ok(2.0)
-    } else {
-        let range = b.0.max().unwrap_or(0.0) - b.0.min().unwrap_or(0.0);
-        if range > 0.0 {
-            Ok(range)
-        } else {
-            Err(rt_error(
-                "max_val: the target is constant and outside [-1, 1]; pass max_val explicitly",
-            ))
-        }
-    }
-}
-
-fn resolution(curve: &FrcCurve, threshold: Threshold, smooth: bool) -> Dynamic {
-    match curve.resolution(threshold, smooth) {
-        Some(r) => Dynamic::from_float(r),
-        None => Dynamic::UNIT,
+/// The `max_val` option of the metrics, or the default of [`metrics::default_max_val`].
+fn max_val(c: &super::api::Call, a: &ImageRef, b: &ImageRef, given: Option<f64>) -> RResult<f64> {
+    match given {
+        Some(m) => Ok(m),
+        None => c.run(|| metrics::default_max_val(a.0.data.view(), b.0.data.view())),
     }
 }
 
 pub fn register(api: &mut Api) {
-    api.ty::<FrcRef>("FrcCurve");
-    api.engine()
-        .register_fn("to_string", |c: &mut FrcRef| c.summary());
-    api.engine().register_fn("to_debug", |c: &mut FrcRef| c.summary());
+    api.handle::<FrcRef>();
     api.category("FRC");
 
-    let frc_doc = "Fourier ring correlation of two images of the same shape and pixel size (METHODS.md §5): rings by floor binning of the centred frequency grid, FRC(q) = Re sum F1 F2* / sqrt(sum |F1|^2 sum |F2|^2), frequency q/(N p) in nm^-1, LOESS-smoothed as Picasso. A non-square pair is zero-padded to square.\nOptions: tukey (Picasso's Tukey mask, default false), compat: \"standard\" (default) or \"frcnet\" (the paper code's rings and |numerator|).\nExample: let c = frc(pred, target); print(c.resolution());";
-    api.func(
-        "frc",
-        None,
-        "frc(a, b)",
-        &["a: Image", "b: Image"],
-        frc_doc,
-        |a: ImageRef, b: ImageRef| -> RResult<FrcRef> {
-            let p = pixel_size("frc", &a, &b)?;
-            guard("frc", || {
-                frc::frc(a.0.data.view(), b.0.data.view(), p, &FrcOptions::default())
-            })
-            .map(FrcRef::new)
-        },
-    );
-    api.func(
-        "frc",
-        None,
-        "frc(a, b, opts)",
-        &["a: Image", "b: Image", "opts: Map"],
-        frc_doc,
-        |a: ImageRef, b: ImageRef, m: Map| -> RResult<FrcRef> {
-            let p = pixel_size("frc", &a, &b)?;
-            let opts = frc_options("frc", &m, false, &[])?;
-            guard("frc", || frc::frc(a.0.data.view(), b.0.data.view(), p, &opts)).map(FrcRef::new)
-        },
-    );
-    api.getter(
+    api.fun("frc")
+        .handle::<ImageRef>("a")
+        .handle::<ImageRef>("b")
+        .opts(frc_spec(false))
+        .doc("Fourier ring correlation of two images of the same shape and pixel size (docs/methods.md §5): rings by floor binning of the centred frequency grid, FRC(q) = Re sum F1 F2* / sqrt(sum |F1|^2 sum |F2|^2), frequency q/(N p) in nm^-1, LOESS-smoothed as Picasso. A non-square pair is zero-padded to square.")
+        .example("let c = frc(img, img.gaussian(1.0)); print(c.resolution());")
+        .call(|c| {
+            let (a, b) = (c.handle::<ImageRef>("a")?, c.handle::<ImageRef>("b")?);
+            let p = pixel_size(&a, &b)?;
+            let opts = frc_options(&c.opts()?)?;
+            c.run(|| frc::frc(a.0.data.view(), b.0.data.view(), p, &opts))
+                .map(FrcRef::new)
+        });
+    api.prop(
         "freq",
-        "FrcCurve",
-        "Spatial frequency of each ring in nm^-1 (an array, a copy).\nExample: let f = curve.freq;",
-        |c: &mut FrcRef| float_array(c.0.freq.iter().copied()),
+        "Spatial frequency of each ring in nm^-1 (an array, a copy).",
+        "let f = curve.freq;",
+        |c: &FrcRef| float_array(c.0.freq.iter().copied()),
     );
-    api.getter(
+    api.prop(
         "values",
-        "FrcCurve",
-        "The raw FRC value of each ring (an array, a copy).\nExample: let v = curve.values;",
-        |c: &mut FrcRef| float_array(c.0.values.iter().copied()),
+        "The raw FRC value of each ring (an array, a copy).",
+        "let v = curve.values;",
+        |c: &FrcRef| float_array(c.0.values.iter().copied()),
     );
-    api.getter(
+    api.prop(
         "smoothed",
-        "FrcCurve",
-        "The LOESS-smoothed FRC (statsmodels lowess, Picasso's span rule), one value per ring.\nExample: let s = curve.smoothed;",
-        |c: &mut FrcRef| float_array(c.0.smoothed.iter().copied()),
+        "The LOESS-smoothed FRC (statsmodels lowess, Picasso's span rule), one value per ring.",
+        "let s = curve.smoothed;",
+        |c: &FrcRef| float_array(c.0.smoothed.iter().copied()),
     );
-    api.getter(
+    api.prop(
         "ring_pixels",
-        "FrcCurve",
-        "Number of Fourier pixels in each ring (used by the half-bit threshold).\nExample: curve.ring_pixels",
-        |c: &mut FrcRef| {
+        "Number of Fourier pixels in each ring (used by the half-bit threshold).",
+        "curve.ring_pixels",
+        |c: &FrcRef| {
             c.0.ring_counts
                 .iter()
                 .map(|&n| Dynamic::from(n as INT))
                 .collect::<rhai::Array>()
         },
     );
-    api.getter(
+    api.prop(
         "resolutions",
-        "FrcCurve",
-        "Resolution (nm) of each repeat of a table's self-FRC (() where a repeat has no crossing); empty for frc(a, b).\nExample: curve.resolutions",
-        |c: &mut FrcRef| c.1.iter().map(|r| r.map(Dynamic::from_float).unwrap_or(Dynamic::UNIT)).collect::<rhai::Array>(),
+        "Resolution (nm; 1/7, smoothed) of each repeat of a table's self-FRC (() where a repeat has no crossing); empty for frc(a, b).",
+        "curve.resolutions",
+        |c: &FrcRef| {
+            c.0.repeat_resolutions
+                .iter()
+                .map(|r| opt_resolution(*r))
+                .collect::<rhai::Array>()
+        },
     );
-    api.getter(
+    api.prop(
+        "repeats",
+        "Number of independent curves behind this one: the repeats of a table's self-FRC, 1 for frc(a, b).",
+        "curve.repeats",
+        |c: &FrcRef| c.0.repeats() as INT,
+    );
+    api.prop(
+        "crossed",
+        "How many of the repeats cross 1/7 (smoothed); for frc(a, b) 1 when the curve crosses, else 0. Report it with the resolution: \"k of n repeats crossed\".",
+        "curve.crossed",
+        |c: &FrcRef| c.0.crossed() as INT,
+    );
+    api.prop(
+        "warnings",
+        "What a reader of the resolution should know (docs/methods.md §5): the smoothed curve rises back above 1/7 + 3/sqrt(ring pixels) after its first crossing (with the frequency), a repeat's resolution lies outside the Tukey fences of the repeats. An array of strings, empty when all is well; also in the summary, the CSV and the plot.",
+        "curve.warnings",
+        |c: &FrcRef| {
+            c.0.warnings
+                .iter()
+                .map(|w| Dynamic::from(w.clone()))
+                .collect::<rhai::Array>()
+        },
+    );
+    api.prop(
         "resolution_mean",
-        "FrcCurve",
-        "Mean resolution (nm) over the repeats of a self-FRC (the single curve's resolution otherwise), or ().\nExample: curve.resolution_mean",
-        |c: &mut FrcRef| match c.stats() {
-            Some((m, _)) => Dynamic::from_float(m),
-            None => resolution(&c.0, Threshold::default(), true),
+        "Mean resolution (nm) over the repeats of a self-FRC that cross 1/7 (see curve.crossed; the single curve's resolution for frc(a, b)), or () when none crosses. Not the mean curve's resolution: that is curve.resolution().",
+        "curve.resolution_mean",
+        |c: &FrcRef| match c.0.repeat_stats() {
+            Some(st) => opt_resolution(st.mean_nm),
+            None => opt_resolution(c.0.resolution(Threshold::default(), true)),
         },
     );
-    api.getter(
+    api.prop(
         "resolution_sd",
-        "FrcCurve",
-        "Sample standard deviation (nm) of the repeats' resolutions (0 for one repeat), or () without a crossing.\nExample: curve.resolution_sd",
-        |c: &mut FrcRef| match c.stats() {
-            Some((_, sd)) => Dynamic::from_float(sd),
-            None => Dynamic::UNIT,
-        },
+        "Sample standard deviation (nm) of the crossing repeats' resolutions, or () for fewer than 2 crossing repeats (never the sd of one value).",
+        "curve.resolution_sd",
+        |c: &FrcRef| opt_resolution(c.0.repeat_stats().and_then(|st| st.sd_nm)),
     );
-    api.getter(
+    api.prop(
         "n",
-        "FrcCurve",
-        "Side N in pixels of the (padded) square images.\nExample: curve.n",
-        |c: &mut FrcRef| c.0.n as INT,
+        "Side N in pixels of the (padded) square images.",
+        "curve.n",
+        |c: &FrcRef| c.0.n as INT,
     );
-    api.getter(
+    api.prop(
         "pixel_nm",
-        "FrcCurve",
-        "Pixel size of the images in nm.\nExample: curve.pixel_nm",
-        |c: &mut FrcRef| c.0.pixel_nm,
+        "Pixel size of the images in nm.",
+        "curve.pixel_nm",
+        |c: &FrcRef| c.0.pixel_nm,
     );
-    let res_doc = "Resolution in nm where the curve first falls below the threshold (linear interpolation between rings, 1/f), or () when it never does (METHODS.md §5).\nOptions: threshold: 0.143 (any number; default 1/7) or \"half_bit\"; smooth: true (default; the LOESS curve) or false (raw).\nExample: let r = curve.resolution(#{ threshold: \"half_bit\" });";
-    api.func(
-        "resolution",
-        Some("FrcCurve"),
-        "curve.resolution()",
-        &["curve: FrcCurve"],
-        res_doc,
-        |c: &mut FrcRef| resolution(&c.0, Threshold::default(), true),
-    );
-    api.func(
-        "resolution",
-        Some("FrcCurve"),
-        "curve.resolution(opts)",
-        &["curve: FrcCurve", "opts: Map"],
-        res_doc,
-        |c: &mut FrcRef, m: Map| -> RResult<Dynamic> {
-            let o = Opts::new("resolution", &m, &["threshold", "smooth"])?;
-            let smooth = o.bool("smooth", true)?;
-            let threshold = match o.raw("threshold") {
-                None => Threshold::default(),
-                Some(v) if v.is_string() => {
-                    let s = v.clone().into_string().unwrap_or_default();
-                    match s.as_str() {
-                        "half_bit" | "half-bit" => Threshold::HalfBit,
-                        "1/7" => Threshold::default(),
-                        _ => {
-                            return Err(rt_error(format!(
-                                "resolution: option `threshold` must be a number or \"half_bit\", got \"{s}\""
-                            )))
-                        }
-                    }
-                }
-                Some(v) => {
-                    let t = num("resolution", "threshold", v)?;
-                    if !(t > 0.0 && t < 1.0) {
-                        return Err(rt_error(format!(
-                            "resolution: option `threshold` must be in (0, 1), got {t}"
-                        )));
-                    }
-                    Threshold::Fixed(t)
-                }
-            };
-            Ok(resolution(&c.0, threshold, smooth))
-        },
-    );
-    api.func(
-        "area",
-        Some("FrcCurve"),
-        "curve.area(fraction)",
-        &["curve: FrcCurve", "fraction: f64"],
-        "Area-FRC: the mean FRC over rings 1..floor(fraction N/2), fraction of Nyquist in (0, 1] (METHODS.md §5). 1 for identical images, about 0 for unrelated ones; the paper's loss is 1 - area.\nExample: curve.area(0.2)",
-        |c: &mut FrcRef, f: Dynamic| -> RResult<f64> {
-            let f = num("area", "fraction", &f)?;
-            guard("area", || c.0.area(f))
-        },
-    );
-    api.func(
-        "save",
-        Some("FrcCurve"),
-        "curve.save(path)",
-        &["curve: FrcCurve", "path: &str"],
-        "Write the curve as CSV (freq_nm_inv, frc, smoothed, ring_pixels, threshold), atomically.\nExample: curve.save(\"frc.csv\");",
-        |c: &mut FrcRef, p: ImmutableString| guard("save", || {
-            crate::script::sandbox::check_write(p.as_str())?;
-            c.0.to_csv(p.as_str())
-        }),
-    );
+    api.method::<FrcRef>("resolution")
+        .opts(vec![
+            Opt::any("threshold", "a number in (0, 1), \"1/7\" or \"half_bit\"")
+                .default_text("1/7")
+                .doc("the threshold: fixed, or the half-bit curve"),
+            Opt::bool("smooth", true).doc("read the LOESS curve (false: the raw one)"),
+        ])
+        .doc("Resolution in nm where the curve first falls below the threshold (linear interpolation between rings, 1/f), or () when it never does (docs/methods.md §5).")
+        .example("let r = curve.resolution(#{ threshold: \"half_bit\" });")
+        .call(|c| {
+            let curve = c.recv::<FrcRef>()?;
+            let o = c.opts()?;
+            let t = threshold("resolution", o.raw("threshold"))?;
+            Ok(opt_resolution(curve.0.resolution(t, o.bool("smooth")?)))
+        });
+    api.method::<FrcRef>("area")
+        .num("fraction")
+        .doc("Area-FRC: the mean FRC over rings 1..floor(fraction N/2), fraction of Nyquist in (0, 1] (docs/methods.md §5). 1 for identical images, about 0 for unrelated ones; the paper's loss is 1 - area.")
+        .example("curve.area(0.2)")
+        .call(|c| {
+            let (curve, f) = (c.recv::<FrcRef>()?, c.num("fraction")?);
+            c.run(|| curve.0.area(f))
+        });
+    api.method::<FrcRef>("save")
+        .str("path")
+        .doc("Write the curve as CSV, atomically: first comment lines starting with # (the summary; for repeats \"# repeats: n, crossed: k, resolutions_nm: ...\"; one \"# warning: ...\" line per warning; read with e.g. pandas.read_csv(path, comment=\"#\")), then the columns ring, freq_nm_inv, frc, smoothed, ring_pixels, threshold_half_bit.")
+        .example("curve.save(\"frc.csv\");")
+        .call(|c| {
+            let (curve, p) = (c.recv::<FrcRef>()?, c.str("path")?);
+            c.run(|| {
+                sandbox::check_write(&p)?;
+                curve.0.to_csv(&p)
+            })
+        });
 
     api.category("Metrics");
-    api.func(
-        "mse",
-        None,
-        "mse(a, b)",
-        &["a: Image", "b: Image"],
-        "Mean squared error of two images of the same shape.\nExample: mse(pred, target)",
-        |a: ImageRef, b: ImageRef| guard("mse", || metrics::mse(a.0.data.view(), b.0.data.view())),
-    );
-    let psnr_doc = "Peak signal-to-noise ratio 10 log10(max_val^2 / MSE) in dB (METHODS.md §6). max_val defaults to 2 for images within [-1, 1] (the network's range), else to the target's value range. Identical images give infinity.\nExample: psnr(pred, target, 2.0)";
-    api.func(
-        "psnr",
-        None,
-        "psnr(a, b)",
-        &["a: Image", "b: Image"],
-        psnr_doc,
-        |a: ImageRef, b: ImageRef| {
-            let m = default_max_val(&a, &b)?;
-            guard("psnr", || metrics::psnr(a.0.data.view(), b.0.data.view(), m))
-        },
-    );
-    api.func(
-        "psnr",
-        None,
-        "psnr(a, b, max_val)",
-        &["a: Image", "b: Image", "max_val: f64"],
-        psnr_doc,
-        |a: ImageRef, b: ImageRef, m: Dynamic| -> RResult<f64> {
-            let m = num("psnr", "max_val", &m)?;
-            guard("psnr", || metrics::psnr(a.0.data.view(), b.0.data.view(), m))
-        },
-    );
-    let ssim_doc = "Structural similarity with TensorFlow's conventions (11×11 Gaussian window, sigma 1.5, VALID filtering, C1 = (0.01 max_val)^2, C2 = (0.03 max_val)^2; METHODS.md §6). max_val as for psnr. Sides must be >= 11 px.\nExample: ssim(pred, target)";
-    api.func(
-        "ssim",
-        None,
-        "ssim(a, b)",
-        &["a: Image", "b: Image"],
-        ssim_doc,
-        |a: ImageRef, b: ImageRef| {
-            let m = default_max_val(&a, &b)?;
-            guard("ssim", || metrics::ssim(a.0.data.view(), b.0.data.view(), m))
-        },
-    );
-    api.func(
-        "ssim",
-        None,
-        "ssim(a, b, max_val)",
-        &["a: Image", "b: Image", "max_val: f64"],
-        ssim_doc,
-        |a: ImageRef, b: ImageRef, m: Dynamic| -> RResult<f64> {
-            let m = num("ssim", "max_val", &m)?;
-            guard("ssim", || metrics::ssim(a.0.data.view(), b.0.data.view(), m))
-        },
-    );
-    let ms_doc = "Multi-scale SSIM as tf.image.ssim_multiscale: 5 scales with weights (0.0448, 0.2856, 0.3001, 0.2363, 0.1333), 2×2 average pooling between scales (METHODS.md §6). Sides must be >= 161 px. max_val as for psnr.\nExample: ms_ssim(pred, target)";
-    api.func(
-        "ms_ssim",
-        None,
-        "ms_ssim(a, b)",
-        &["a: Image", "b: Image"],
-        ms_doc,
-        |a: ImageRef, b: ImageRef| {
-            let m = default_max_val(&a, &b)?;
-            guard("ms_ssim", || {
-                metrics::ms_ssim(a.0.data.view(), b.0.data.view(), m)
-            })
-        },
-    );
-    api.func(
-        "ms_ssim",
-        None,
-        "ms_ssim(a, b, max_val)",
-        &["a: Image", "b: Image", "max_val: f64"],
-        ms_doc,
-        |a: ImageRef, b: ImageRef, m: Dynamic| -> RResult<f64> {
-            let m = num("ms_ssim", "max_val", &m)?;
-            guard("ms_ssim", || {
-                metrics::ms_ssim(a.0.data.view(), b.0.data.view(), m)
-            })
-        },
-    );
-    api.func(
-        "area_frc",
-        None,
-        "area_frc(a, b, fraction)",
-        &["a: Image", "b: Image", "fraction: f64"],
-        "Area-FRC of two images up to `fraction` of Nyquist (no Tukey mask, standard rings): frc(a, b).area(fraction) (METHODS.md §5).\nExample: area_frc(sparse, dense, 0.2)",
-        |a: ImageRef, b: ImageRef, f: Dynamic| -> RResult<f64> {
-            let f = num("area_frc", "fraction", &f)?;
-            guard("area_frc", || frc::area_frc(a.0.data.view(), b.0.data.view(), f))
-        },
-    );
-    let eval_doc = "The paper's evaluation of a prediction against its target: #{ mse, psnr, ms_ssim, area_frc }. Options: max_val (default as for psnr), frc_fraction (default 0.2).\nExample: let m = evaluate(net.predict(input), target); print(m.psnr);";
-    let evaluate = |a: &ImageRef, b: &ImageRef, max_val: f64, fraction: f64| -> RResult<Map> {
-        let e = guard("evaluate", || {
-            metrics::evaluate(a.0.data.view(), b.0.data.view(), max_val, fraction)
-        })?;
-        let mut m = Map::new();
-        m.insert("mse".into(), Dynamic::from_float(e.mse));
-        m.insert("psnr".into(), Dynamic::from_float(e.psnr));
-        m.insert("ms_ssim".into(), Dynamic::from_float(e.ms_ssim));
-        m.insert("area_frc".into(), Dynamic::from_float(e.area_frc));
-        Ok(m)
-    };
-    api.func(
-        "evaluate",
-        None,
-        "evaluate(prediction, target)",
-        &["prediction: Image", "target: Image"],
-        eval_doc,
-        move |a: ImageRef, b: ImageRef| -> RResult<Map> { evaluate(&a, &b, default_max_val(&a, &b)?, 0.2) },
-    );
-    api.func(
-        "evaluate",
-        None,
-        "evaluate(prediction, target, opts)",
-        &["prediction: Image", "target: Image", "opts: Map"],
-        eval_doc,
-        move |a: ImageRef, b: ImageRef, m: Map| -> RResult<Map> {
-            let o = Opts::new("evaluate", &m, &["max_val", "frc_fraction"])?;
-            let max_val = match o.opt_float("max_val")? {
-                Some(v) => v,
-                None => default_max_val(&a, &b)?,
-            };
-            evaluate(&a, &b, max_val, o.float("frc_fraction", 0.2)?)
-        },
-    );
+    api.fun("mse")
+        .handle::<ImageRef>("a")
+        .handle::<ImageRef>("b")
+        .doc("Mean squared error of two images of the same shape.")
+        .example("mse(img, img.gaussian(1.0))")
+        .call(|c| {
+            let (a, b) = (c.handle::<ImageRef>("a")?, c.handle::<ImageRef>("b")?);
+            c.run(|| metrics::mse(a.0.data.view(), b.0.data.view()))
+        });
+    api.fun("psnr")
+        .handle::<ImageRef>("a")
+        .handle::<ImageRef>("b")
+        .optional()
+        .num("max_val")
+        .doc("Peak signal-to-noise ratio 10 log10(max_val^2 / MSE) in dB (docs/methods.md §6). max_val defaults to 2 for images within [-1, 1] (the network's range), else to the target's (b's) value range. Identical images give infinity.")
+        .example("psnr(img.normalize(), img.gaussian(1.0).normalize(), 2.0)")
+        .call(|c| {
+            let (a, b) = (c.handle::<ImageRef>("a")?, c.handle::<ImageRef>("b")?);
+            let m = max_val(c, &a, &b, c.opt_num("max_val")?)?;
+            c.run(|| metrics::psnr(a.0.data.view(), b.0.data.view(), m))
+        });
+    api.fun("ssim")
+        .handle::<ImageRef>("a")
+        .handle::<ImageRef>("b")
+        .optional()
+        .num("max_val")
+        .doc("Structural similarity with TensorFlow's conventions (11×11 Gaussian window, sigma 1.5, VALID filtering, C1 = (0.01 max_val)^2, C2 = (0.03 max_val)^2; docs/methods.md §6). max_val as for psnr. Sides must be >= 11 px.")
+        .example("ssim(img, img.gaussian(1.0))")
+        .call(|c| {
+            let (a, b) = (c.handle::<ImageRef>("a")?, c.handle::<ImageRef>("b")?);
+            let m = max_val(c, &a, &b, c.opt_num("max_val")?)?;
+            c.run(|| metrics::ssim(a.0.data.view(), b.0.data.view(), m))
+        });
+    api.fun("ms_ssim")
+        .handle::<ImageRef>("a")
+        .handle::<ImageRef>("b")
+        .optional()
+        .num("max_val")
+        .doc("Multi-scale SSIM as tf.image.ssim_multiscale: 5 scales with weights (0.0448, 0.2856, 0.3001, 0.2363, 0.1333), 2×2 average pooling between scales (docs/methods.md §6). Sides must be >= 161 px. max_val as for psnr.")
+        .example("ms_ssim(img, img.gaussian(1.0))")
+        .call(|c| {
+            let (a, b) = (c.handle::<ImageRef>("a")?, c.handle::<ImageRef>("b")?);
+            let m = max_val(c, &a, &b, c.opt_num("max_val")?)?;
+            c.run(|| metrics::ms_ssim(a.0.data.view(), b.0.data.view(), m))
+        });
+    api.fun("area_frc")
+        .handle::<ImageRef>("a")
+        .handle::<ImageRef>("b")
+        .num("fraction")
+        .doc("Area-FRC of two images up to `fraction` of Nyquist (no Tukey mask, standard rings): frc(a, b).area(fraction) (docs/methods.md §5).")
+        .example("area_frc(img, img.gaussian(1.0), 0.2)")
+        .call(|c| {
+            let (a, b) = (c.handle::<ImageRef>("a")?, c.handle::<ImageRef>("b")?);
+            let f = c.num("fraction")?;
+            c.run(|| frc::area_frc(a.0.data.view(), b.0.data.view(), f))
+        });
+    api.fun("evaluate")
+        .handle::<ImageRef>("prediction")
+        .handle::<ImageRef>("target")
+        .opts(vec![
+            Opt::num_opt("max_val")
+                .check(Check::Gt(0.0))
+                .default_text("as for psnr")
+                .doc("value range for PSNR and MS-SSIM"),
+            Opt::num("frc_fraction", 0.2)
+                .check(Check::Fraction)
+                .doc("area-FRC up to this fraction of Nyquist"),
+        ])
+        .doc("The paper's evaluation of a prediction against its target: #{ mse, psnr, ms_ssim, area_frc }.")
+        .example("let m = evaluate(img.normalize(), img.gaussian(1.0).normalize()); print(m.psnr);")
+        .call(|c| {
+            let (a, b) = (
+                c.handle::<ImageRef>("prediction")?,
+                c.handle::<ImageRef>("target")?,
+            );
+            let o = c.opts()?;
+            let m = max_val(c, &a, &b, o.opt_num("max_val")?)?;
+            let fraction = o.num("frc_fraction")?;
+            let e = c.run(|| metrics::evaluate(a.0.data.view(), b.0.data.view(), m, fraction))?;
+            let mut out = Map::new();
+            out.insert("mse".into(), Dynamic::from_float(e.mse));
+            out.insert("psnr".into(), Dynamic::from_float(e.psnr));
+            out.insert("ms_ssim".into(), Dynamic::from_float(e.ms_ssim));
+            out.insert("area_frc".into(), Dynamic::from_float(e.area_frc));
+            Ok(out)
+        });
 }

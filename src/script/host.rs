@@ -1,159 +1,142 @@
 //! Host helpers: `help`, `time`, assertions, small file-system and formatting utilities.
 
-use super::api::{guard, rt_error, Api, RResult};
-use rhai::{Dynamic, FnPtr, ImmutableString, NativeCallContext};
+use super::api::{rt_error, Api};
+use super::sandbox;
+use rhai::Dynamic;
 use std::time::Instant;
 
 pub fn register(api: &mut Api) {
     api.category("Host");
-    api.func(
-        "help",
-        None,
-        "help()",
-        &[],
-        "List every locus function by category.\nExample: help()",
-        || {
-            print!("{}", super::docs().overview());
-        },
-    );
-    api.func(
-        "help",
-        None,
-        "help(name)",
-        &["name: &str"],
-        "Print the signatures and documentation of the function, method or property `name`.\nExample: help(\"akde\")",
-        |name: ImmutableString| -> RResult<()> {
-            match super::docs().help(&name) {
-                Some(text) => {
-                    println!("{text}");
+    api.fun("help")
+        .optional()
+        .str("name")
+        .doc("Without a name, list every locus function by category; with one, print the signatures, documentation, options and example of the function, method (`img.akde`) or property `name`, or of a stdlib module (`help(\"stats\")`).")
+        .example("help(\"akde\");")
+        .call(|c| {
+            let docs = super::docs();
+            match c.opt_str("name")? {
+                None => {
+                    print!("{}", docs.overview());
                     Ok(())
                 }
-                None => Err(rt_error(format!("help: no function named `{name}`; help() lists them all"))),
+                Some(name) => match super::help_text(&name) {
+                    Some(text) => {
+                        println!("{text}");
+                        Ok(())
+                    }
+                    None => Err(rt_error(super::unknown_help(&name))),
+                },
             }
-        },
-    );
-    api.func(
-        "time",
-        None,
-        "time(|| expr)",
-        &["f: FnPtr"],
-        "Evaluate the closure, print the elapsed wall time and return its value.\nExample: let img = time(|| locs.render(#{ pixel_nm: 10.0 }));",
-        |ctx: NativeCallContext, f: FnPtr| -> RResult<Dynamic> {
+        });
+    api.fun("time")
+        .closure("f")
+        .sig("time(|| expr)")
+        .doc("Evaluate the closure, print the elapsed wall time and return its value.")
+        .example("let n = time(|| 2 + 2);")
+        .call(|c| {
+            let f = c.closure("f")?;
             let t0 = Instant::now();
-            let v: Dynamic = f.call_within_context(&ctx, ())?;
-            println!("time: {}", format_duration(t0.elapsed().as_secs_f64()));
+            let v: Dynamic = f.call_within_context(c.ctx(), ())?;
+            println!("time: {}", crate::fmt::duration(t0.elapsed().as_secs_f64()));
             Ok(v)
-        },
-    );
-    api.func(
-        "assert",
-        None,
-        "assert(condition, message)",
-        &["condition: bool", "message: &str"],
-        "Stop the script with an error carrying `message` when `condition` is false.\nExample: assert(img.sum() > 0.0, \"empty render\");",
-        |cond: bool, msg: ImmutableString| -> RResult<()> {
-            if cond {
+        });
+    api.fun("assert")
+        .bool("condition")
+        .str("message")
+        .doc("Stop the script with an error carrying `message` when `condition` is false.")
+        .example("assert(1 + 1 == 2, \"arithmetic\");")
+        .call(|c| {
+            if c.bool("condition")? {
                 Ok(())
             } else {
-                Err(rt_error(format!("assertion failed: {msg}")))
+                Err(rt_error(format!("assertion failed: {}", c.str("message")?)))
             }
-        },
-    );
-    api.func(
-        "assert_close",
-        None,
-        "assert_close(a, b, rel_tol, message)",
-        &["a: f64", "b: f64", "rel_tol: f64", "message: &str"],
-        "Stop with an error unless |a - b| <= rel_tol * max(|a|, |b|, 1e-12).\nExample: assert_close(total, 1000.0, 1e-6, \"mass conserved\");",
-        |a: rhai::FLOAT, b: rhai::FLOAT, tol: rhai::FLOAT, msg: ImmutableString| -> RResult<()> {
+        });
+    api.fun("assert_close")
+        .num("a")
+        .num("b")
+        .num("rel_tol")
+        .str("message")
+        .doc("Stop with an error unless |a - b| <= rel_tol * max(|a|, |b|, 1e-12).")
+        .example("assert_close(1000.0, 1000.0000001, 1e-6, \"mass conserved\");")
+        .call(|c| {
+            let (a, b, tol) = (c.num("a")?, c.num("b")?, c.num("rel_tol")?);
             let scale = a.abs().max(b.abs()).max(1e-12);
             if (a - b).abs() <= tol * scale {
                 Ok(())
             } else {
-                Err(rt_error(format!("assertion failed: {msg}: {a} and {b} differ by more than {tol} relative")))
+                Err(rt_error(format!(
+                    "assertion failed: {}: {a} and {b} differ by more than {tol} relative",
+                    c.str("message")?
+                )))
             }
-        },
-    );
-    api.func(
-        "exists",
-        None,
-        "exists(path)",
-        &["path: &str"],
-        "Whether a file or folder exists at `path`.\nExample: if !exists(\"out\") { mkdir(\"out\"); }",
-        |p: ImmutableString| -> RResult<bool> {
-            guard("exists", || {
-                crate::script::sandbox::check_read(p.as_str())?;
-                Ok(std::path::Path::new(p.as_str()).exists())
+        });
+    api.fun("exists")
+        .str("path")
+        .doc("Whether a file or folder exists at `path`.")
+        .example("if !exists(\"out\") { print(\"no out folder\"); }")
+        .call(|c| {
+            let p = c.str("path")?;
+            c.run(|| {
+                sandbox::check_read(&p)?;
+                Ok(std::path::Path::new(&p).exists())
             })
-        },
-    );
-    api.func(
-        "mkdir",
-        None,
-        "mkdir(path)",
-        &["path: &str"],
-        "Create the folder `path` and its parents (no error when it exists).\nExample: mkdir(\"results/fig2\");",
-        |p: ImmutableString| -> RResult<()> {
-            guard("mkdir", || {
-                crate::script::sandbox::check_write(p.as_str())?;
-                std::fs::create_dir_all(p.as_str()).map_err(|e| crate::Error::io(p.as_str(), e))
+        });
+    api.fun("mkdir")
+        .str("path")
+        .doc("Create the folder `path` and its parents (no error when it exists).")
+        .example("mkdir(\"results/fig2\");")
+        .call(|c| {
+            let p = c.str("path")?;
+            c.run(|| {
+                sandbox::check_write(&p)?;
+                std::fs::create_dir_all(&p).map_err(|e| crate::Error::io(&p, e))
             })
-        },
-    );
-    api.func(
-        "write_text",
-        None,
-        "write_text(path, text)",
-        &["path: &str", "text: &str"],
-        "Write a string to a file (replaced atomically: temporary file, then rename), e.g. a CSV table of results built in the script.\nExample: write_text(`${out}/metrics.csv`, \"loss,psnr\\nfrc,21.3\\n\");",
-        |p: ImmutableString, text: ImmutableString| -> RResult<()> {
-            guard("write_text", || {
-                crate::image::io::write_atomic(std::path::Path::new(p.as_str()), |w| {
+        });
+    api.fun("write_text")
+        .str("path")
+        .str("text")
+        .doc("Write a string to a file (replaced atomically: temporary file, then rename), e.g. a CSV table of results built in the script.")
+        .example("write_text(\"metrics.csv\", \"loss,psnr\\nfrc,21.3\\n\");")
+        .call(|c| {
+            let (p, text) = (c.str("path")?, c.str("text")?);
+            c.run(|| {
+                sandbox::check_write(&p)?;
+                crate::image::io::write_atomic(std::path::Path::new(&p), |w| {
                     use std::io::Write;
-                    w.write_all(text.as_bytes()).map_err(|e| crate::Error::io(p.as_str(), e))
+                    w.write_all(text.as_bytes()).map_err(|e| crate::Error::io(&p, e))
                 })
             })
-        },
-    );
-    api.func(
-        "read_text",
-        None,
-        "read_text(path)",
-        &["path: &str"],
-        "Read a whole text file into a string.\nExample: let csv = read_text(\"metrics.csv\");",
-        |p: ImmutableString| -> RResult<String> {
-            guard("read_text", || {
-                std::fs::read_to_string(p.as_str()).map_err(|e| crate::Error::io(p.as_str(), e))
+        });
+    api.fun("read_text")
+        .str("path")
+        .doc("Read a whole text file into a string.")
+        .example("write_text(\"notes.txt\", \"hello\"); let s = read_text(\"notes.txt\");")
+        .call(|c| {
+            let p = c.str("path")?;
+            c.run(|| {
+                sandbox::check_read(&p)?;
+                std::fs::read_to_string(&p).map_err(|e| crate::Error::io(&p, e))
             })
-        },
-    );
-    api.func(
-        "fmt",
-        None,
-        "fmt(x, digits)",
-        &["x: f64", "digits: i64"],
-        "Format a number with a fixed number of decimals.\nExample: print(`resolution ${fmt(r, 1)} nm`);",
-        |x: rhai::FLOAT, d: rhai::INT| format!("{:.*}", d.clamp(0, 17) as usize, x),
-    );
-    api.func(
-        "fmt",
-        None,
-        "fmt(x, digits)",
-        &["x: i64", "digits: i64"],
-        "Format a number with a fixed number of decimals.\nExample: print(`resolution ${fmt(r, 1)} nm`);",
-        |x: rhai::INT, d: rhai::INT| format!("{:.*}", d.clamp(0, 17) as usize, x as f64),
-    );
-}
-
-/// A duration in seconds as "12.3 ms", "4.56 s" or "2 min 3.4 s".
-pub fn format_duration(secs: f64) -> String {
-    if secs < 1e-3 {
-        format!("{:.1} µs", secs * 1e6)
-    } else if secs < 1.0 {
-        format!("{:.1} ms", secs * 1e3)
-    } else if secs < 60.0 {
-        format!("{secs:.2} s")
-    } else {
-        format!("{} min {:.1} s", (secs / 60.0).floor(), secs % 60.0)
-    }
+        });
+    api.fun("env")
+        .str("name")
+        .doc("The value of the environment variable `name`, or () when it is not set.")
+        .example("let data = env(\"LOCUS_DATA\");")
+        .call(|c| {
+            Ok(std::env::var(c.str("name")?)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .map(Dynamic::from)
+                .unwrap_or(Dynamic::UNIT))
+        });
+    api.fun("fmt")
+        .num("x")
+        .int("digits")
+        .doc("Format a number with a fixed number of decimals (0 to 17).")
+        .example("print(`resolution ${fmt(31.4159, 1)} nm`);")
+        .call(|c| {
+            let d = c.int("digits")?.clamp(0, 17) as usize;
+            Ok(format!("{:.*}", d, c.num("x")?))
+        });
 }

@@ -1,11 +1,13 @@
 //! Bindings for `Image`: properties, statistics, arithmetic, file I/O,
-//! terminal display and density estimation (METHODS.md §1, §3, §4, §7).
+//! terminal display and density estimation (docs/methods.md §1, §3, §4, §7).
 
-use super::api::{as_f64, guard, rt_error, Api, Opts, RResult};
+use super::api::{float_array, Api, Handle};
+use super::sandbox;
+use super::spec::{Check, Opt};
 use crate::density::{self, AkdeOptions, Border};
 use crate::image::colormap::Colormap;
 use crate::image::Image;
-use rhai::{Dynamic, ImmutableString, Map, INT};
+use rhai::{Dynamic, Map, INT};
 use std::sync::Arc;
 
 /// A shared handle to an image: cloning it never copies the pixels.
@@ -18,368 +20,394 @@ impl ImageRef {
         ImageRef(Arc::new(img))
     }
 
-    /// One-line summary: shape, pixel size, sum and range. Never the data.
-    pub fn summary(&self) -> String {
-        let img = &self.0;
-        let (lo, hi) = (img.min().unwrap_or(f64::NAN), img.max().unwrap_or(f64::NAN));
-        format!(
-            "Image {}×{} px @ {} nm, sum {}, range [{}, {}]",
-            img.width(),
-            img.height(),
-            super::values::format_float(img.pixel_nm),
-            super::values::format_float(img.sum()),
-            super::values::format_float(lo),
-            super::values::format_float(hi)
-        )
+    /// The same grid (pixel size, origin) with new pixel values.
+    pub fn with_data(&self, data: ndarray::Array2<f32>) -> ImageRef {
+        ImageRef::new(Image {
+            data,
+            pixel_nm: self.0.pixel_nm,
+            origin_nm: self.0.origin_nm,
+        })
     }
 }
 
-/// A number argument (integers accepted) with an error naming it.
-pub fn num(func: &str, arg: &str, v: &Dynamic) -> RResult<f64> {
-    as_f64(v).ok_or_else(|| {
-        rt_error(format!(
-            "{func}: `{arg}` must be a number, got {} ({})",
-            v,
-            v.type_name()
-        ))
-    })
+impl Handle for ImageRef {
+    const TYPE: &'static str = "Image";
+    const VAR: &'static str = "img";
+    fn summary(&self) -> String {
+        self.0.to_string()
+    }
 }
 
-fn akde_options(func: &str, map: &Map) -> RResult<AkdeOptions> {
-    let o = Opts::new(func, map, &["window", "scale", "border"])?;
+/// The options of `akde` (also nested in `training_pairs`).
+pub fn akde_spec() -> Vec<Opt> {
     let d = AkdeOptions::default();
-    let border = o.choice("border", "clip", &["clip", "skip"])?;
+    vec![
+        Opt::count("window", d.window)
+            .check(Check::OddAtLeast(3))
+            .unit("px")
+            .doc("window size k"),
+        Opt::num("scale", d.scale)
+            .check(Check::Gt(0.0))
+            .doc("variance factor c (multiplies the normalised covariance)"),
+        Opt::choice("border", d.border.as_str(), Border::NAMES).doc(
+            "\"clip\" keeps all mass; \"skip\" drops sources within window/2 of the edge, as the paper code",
+        ),
+    ]
+}
+
+/// Read `akde` options parsed against [`akde_spec`].
+pub fn akde_options(o: &super::spec::Options) -> super::api::RResult<AkdeOptions> {
     Ok(AkdeOptions {
-        window: o.usize("window", d.window)?,
-        scale: o.float("scale", d.scale)?,
-        border: if border == "skip" {
-            Border::Skip
-        } else {
-            Border::Clip
-        },
+        window: o.count("window")?,
+        scale: o.num("scale")?,
+        border: o.parse("border")?,
     })
 }
 
-fn with_data(img: &Image, data: ndarray::Array2<f32>) -> ImageRef {
-    ImageRef::new(Image {
-        data,
-        pixel_nm: img.pixel_nm,
-        origin_nm: img.origin_nm,
-    })
-}
-
-fn colormap(func: &str, name: &str) -> RResult<Colormap> {
-    Colormap::from_name(name).map_err(|e| rt_error(format!("{func}: {e}")))
+fn show_spec() -> Vec<Opt> {
+    vec![Opt::choice("colormap", "hot", &Colormap::NAMES).doc("colour map")]
 }
 
 pub fn register(api: &mut Api) {
-    api.ty::<ImageRef>("Image");
-    api.engine()
-        .register_fn("to_string", |i: &mut ImageRef| i.summary());
-    api.engine()
-        .register_fn("to_debug", |i: &mut ImageRef| i.summary());
+    api.handle::<ImageRef>();
     api.category("Images");
 
-    api.getter(
+    api.prop(
         "width",
-        "Image",
-        "Number of columns (pixels).\nExample: img.width",
-        |i: &mut ImageRef| i.0.width() as INT,
+        "Number of columns (pixels).",
+        "img.width",
+        |i: &ImageRef| i.0.width() as INT,
     );
-    api.getter(
+    api.prop(
         "height",
-        "Image",
-        "Number of rows (pixels).\nExample: img.height",
-        |i: &mut ImageRef| i.0.height() as INT,
+        "Number of rows (pixels).",
+        "img.height",
+        |i: &ImageRef| i.0.height() as INT,
     );
-    api.getter(
-        "pixel_nm",
-        "Image",
-        "Pixel size in nm.\nExample: img.pixel_nm",
-        |i: &mut ImageRef| i.0.pixel_nm,
-    );
-    api.getter(
+    api.prop("pixel_nm", "Pixel size in nm.", "img.pixel_nm", |i: &ImageRef| {
+        i.0.pixel_nm
+    });
+    api.prop(
         "origin_nm",
-        "Image",
-        "Position [x0, y0] in nm of the top-left corner of pixel (0, 0) (METHODS.md §1).\nExample: img.origin_nm",
-        |i: &mut ImageRef| -> rhai::Array { vec![Dynamic::from(i.0.origin_nm.0), Dynamic::from(i.0.origin_nm.1)] },
-    );
-
-    api.func(
-        "sum",
-        Some("Image"),
-        "img.sum()",
-        &["img: Image"],
-        "Sum of all pixel values (accumulated in f64).\nExample: let n = img.sum();",
-        |i: &mut ImageRef| i.0.sum(),
-    );
-    api.func(
-        "max",
-        Some("Image"),
-        "img.max()",
-        &["img: Image"],
-        "Largest pixel value.\nExample: img.max()",
-        |i: &mut ImageRef| guard("max", || i.0.max()),
-    );
-    api.func(
-        "min",
-        Some("Image"),
-        "img.min()",
-        &["img: Image"],
-        "Smallest pixel value.\nExample: img.min()",
-        |i: &mut ImageRef| guard("min", || i.0.min()),
-    );
-    api.func(
-        "mean",
-        Some("Image"),
-        "img.mean()",
-        &["img: Image"],
-        "Mean pixel value.\nExample: img.mean()",
-        |i: &mut ImageRef| guard("mean", || i.0.mean()),
-    );
-    api.func(
-        "std",
-        Some("Image"),
-        "img.std()",
-        &["img: Image"],
-        "Standard deviation of the pixel values (population, n in the denominator).\nExample: img.std()",
-        |i: &mut ImageRef| guard("std", || i.0.std()),
-    );
-    api.func(
-        "get",
-        Some("Image"),
-        "img.get(col, row)",
-        &["img: Image", "col: i64", "row: i64"],
-        "The value of pixel (col, row); col counts from the left, row from the top (METHODS.md §1).\nExample: img.get(10, 20)",
-        |i: &mut ImageRef, c: INT, r: INT| guard("get", || i.0.get(c, r).map(|v| v as f64)),
-    );
-    api.func(
-        "crop",
-        Some("Image"),
-        "img.crop(col, row, w, h)",
-        &["img: Image", "col: i64", "row: i64", "w: i64", "h: i64"],
-        "The w×h pixel region whose top-left pixel is (col, row); the origin moves with it.\nExample: let roi = img.crop(100, 100, 256, 256);",
-        |i: &mut ImageRef, c: INT, r: INT, w: INT, h: INT| guard("crop", || i.0.crop(c, r, w, h).map(ImageRef::new)),
-    );
-    api.func(
-        "normalize",
-        Some("Image"),
-        "img.normalize()",
-        &["img: Image"],
-        "Scale to [-1, 1]: x -> 2(x - min)/max(x - min) - 1 (METHODS.md §7, the network's input scaling). A constant image gives -1 everywhere.\nExample: let x = img.normalize();",
-        |i: &mut ImageRef| guard("normalize", || i.0.normalize().map(ImageRef::new)),
-    );
-    api.func(
-        "threshold",
-        Some("Image"),
-        "img.threshold(t)",
-        &["img: Image", "t: f64"],
-        "Set values below t to 0 (the paper removed isolated localizations with img[img < 2] = 0 before smoothing).\nExample: let clean = hist.threshold(2.0);",
-        |i: &mut ImageRef, t: Dynamic| -> RResult<ImageRef> { Ok(ImageRef::new(i.0.threshold(num("threshold", "t", &t)?))) },
-    );
-    api.func(
-        "gaussian",
-        Some("Image"),
-        "img.gaussian(sigma_px)",
-        &["img: Image", "sigma_px: f64"],
-        "Gaussian KDE: separable Gaussian filter with sigma in pixels, truncated at 4 sigma, border \"nearest\" (METHODS.md §3; equals scipy.ndimage.gaussian_filter(mode=\"nearest\", truncate=4)).\nExample: let kde = hist.gaussian(1.0);",
-        |i: &mut ImageRef, s: Dynamic| -> RResult<ImageRef> {
-            let sigma = num("gaussian", "sigma_px", &s)?;
-            guard("gaussian", || density::gaussian(i.0.data.view(), sigma)).map(|d| with_data(&i.0, d))
-        },
-    );
-    let akde_doc = "Anisotropic adaptive KDE of the paper (eqs. 3-5, METHODS.md §4): every non-zero pixel spreads its value with a Gaussian kernel whose covariance is the intensity-weighted covariance of its k×k window, normalised to unit Frobenius norm and multiplied by `scale`.\nOptions: window (odd >= 3, default 11), scale (variance factor, default 1.0), border: \"clip\" (default; keeps all mass) or \"skip\" (the paper code: sources within window/2 of the edge are dropped).\nExample: let dens = hist.threshold(2.0).akde(#{ window: 11, scale: 2.0 });";
-    api.func(
-        "akde",
-        Some("Image"),
-        "img.akde()",
-        &["img: Image"],
-        akde_doc,
-        |i: &mut ImageRef| {
-            guard("akde", || density::akde(i.0.data.view(), &AkdeOptions::default()))
-                .map(|d| with_data(&i.0, d))
-        },
-    );
-    api.func(
-        "akde",
-        Some("Image"),
-        "img.akde(opts)",
-        &["img: Image", "opts: Map"],
-        akde_doc,
-        |i: &mut ImageRef, m: Map| -> RResult<ImageRef> {
-            let opts = akde_options("akde", &m)?;
-            guard("akde", || density::akde(i.0.data.view(), &opts)).map(|d| with_data(&i.0, d))
+        "Position [x0, y0] in nm of the top-left corner of pixel (0, 0) (docs/methods.md §1).",
+        "img.origin_nm",
+        |i: &ImageRef| -> rhai::Array {
+            vec![Dynamic::from(i.0.origin_nm.0), Dynamic::from(i.0.origin_nm.1)]
         },
     );
 
-    // Arithmetic.
-    let arith_doc = "Pixel-wise arithmetic: img + img, img - img, img * img (same shape), img + x, img - x, img * x, img / x, x * img, x + img, x - img. The result keeps the left image's pixel size and origin.\nExample: let diff = pred - target;";
-    api.func(
-        "+",
-        Some("Image"),
-        "img + other",
-        &["a: Image", "b: Image"],
-        arith_doc,
-        |a: ImageRef, b: ImageRef| guard("+", || a.0.add(&b.0).map(ImageRef::new)),
-    );
-    api.func(
-        "-",
-        Some("Image"),
-        "img - other",
-        &["a: Image", "b: Image"],
-        arith_doc,
-        |a: ImageRef, b: ImageRef| guard("-", || a.0.sub(&b.0).map(ImageRef::new)),
-    );
-    api.func(
-        "*",
-        Some("Image"),
-        "img * other",
-        &["a: Image", "b: Image"],
-        arith_doc,
-        |a: ImageRef, b: ImageRef| guard("*", || a.0.mul(&b.0).map(ImageRef::new)),
-    );
-    for (op, sig) in [
-        ("+", "img + x"),
-        ("-", "img - x"),
-        ("*", "img * x"),
-        ("/", "img / x"),
-    ] {
-        let f = move |a: ImageRef, k: Dynamic| -> RResult<ImageRef> {
-            let k = num(op, "x", &k)?;
-            match op {
-                "+" => Ok(ImageRef::new(a.0.add_scalar(k))),
-                "-" => Ok(ImageRef::new(a.0.sub_scalar(k))),
-                "*" => Ok(ImageRef::new(a.0.mul_scalar(k))),
-                _ => guard("/", || a.0.div_scalar(k).map(ImageRef::new)),
-            }
-        };
-        api.func(op, Some("Image"), sig, &["a: Image", "x: f64"], arith_doc, f);
+    api.method::<ImageRef>("sum")
+        .doc("Sum of all pixel values (accumulated in f64).")
+        .example("let n = img.sum();")
+        .call(|c| Ok(c.recv::<ImageRef>()?.0.sum()));
+    api.method::<ImageRef>("max")
+        .doc("Largest pixel value.")
+        .example("img.max()")
+        .call(|c| {
+            let i = c.recv::<ImageRef>()?;
+            c.run(|| i.0.max())
+        });
+    api.method::<ImageRef>("min")
+        .doc("Smallest pixel value.")
+        .example("img.min()")
+        .call(|c| {
+            let i = c.recv::<ImageRef>()?;
+            c.run(|| i.0.min())
+        });
+    api.method::<ImageRef>("mean")
+        .doc("Mean pixel value.")
+        .example("img.mean()")
+        .call(|c| {
+            let i = c.recv::<ImageRef>()?;
+            c.run(|| i.0.mean())
+        });
+    api.method::<ImageRef>("std")
+        .doc("Standard deviation of the pixel values (population, n in the denominator).")
+        .example("img.std()")
+        .call(|c| {
+            let i = c.recv::<ImageRef>()?;
+            c.run(|| i.0.std())
+        });
+    api.method::<ImageRef>("get")
+        .int("col")
+        .int("row")
+        .doc(
+            "The value of pixel (col, row); col counts from the left, row from the top (docs/methods.md §1).",
+        )
+        .example("img.get(10, 20)")
+        .call(|c| {
+            let i = c.recv::<ImageRef>()?;
+            let (col, row) = (c.int("col")?, c.int("row")?);
+            c.run(|| i.0.get(col, row).map(|v| v as f64))
+        });
+    api.method::<ImageRef>("crop")
+        .int("col")
+        .int("row")
+        .int("w")
+        .int("h")
+        .doc("The w×h pixel region whose top-left pixel is (col, row); the origin moves with it. A region reaching outside the image is an error.")
+        .example("let roi = img.crop(10, 10, 64, 64);")
+        .call(|c| {
+            let i = c.recv::<ImageRef>()?;
+            let (col, row, w, h) = (c.int("col")?, c.int("row")?, c.int("w")?, c.int("h")?);
+            c.run(|| i.0.crop(col, row, w, h).map(ImageRef::new))
+        });
+    api.method::<ImageRef>("normalize")
+        .doc("Scale to [-1, 1]: x -> 2(x - min)/max(x - min) - 1 (docs/methods.md §7, the network's input scaling). A constant image gives -1 everywhere.")
+        .example("let x = img.normalize();")
+        .call(|c| {
+            let i = c.recv::<ImageRef>()?;
+            c.run(|| i.0.normalize().map(ImageRef::new))
+        });
+    api.method::<ImageRef>("threshold")
+        .num("t")
+        .doc("Set values below t to 0 (the paper removed isolated localizations with img[img < 2] = 0 before smoothing).")
+        .example("let clean = img.threshold(2.0);")
+        .call(|c| Ok(ImageRef::new(c.recv::<ImageRef>()?.0.threshold(c.num("t")?))));
+    api.method::<ImageRef>("gaussian")
+        .num("sigma_px")
+        .doc("Gaussian KDE: separable Gaussian filter with sigma in pixels, truncated at 4 sigma, border \"nearest\" (docs/methods.md §3; equals scipy.ndimage.gaussian_filter(mode=\"nearest\", truncate=4)).")
+        .example("let kde = img.gaussian(1.0);")
+        .call(|c| {
+            let i = c.recv::<ImageRef>()?;
+            let sigma = c.num("sigma_px")?;
+            c.run(|| density::gaussian(i.0.data.view(), sigma))
+                .map(|d| i.with_data(d))
+        });
+    api.method::<ImageRef>("akde")
+        .opts(akde_spec())
+        .doc("Anisotropic adaptive KDE of the paper (eqs. 3-5, docs/methods.md §4): every non-zero pixel spreads its value with a Gaussian kernel whose covariance is the intensity-weighted covariance of its k×k window, normalised to unit Frobenius norm and multiplied by `scale`. The total intensity is kept (border \"clip\").")
+        .example("let dens = img.threshold(2.0).akde(#{ window: 11, scale: 2.0 });")
+        .call(|c| {
+            let i = c.recv::<ImageRef>()?;
+            let opts = akde_options(&c.opts()?)?;
+            c.run(|| density::akde(i.0.data.view(), &opts))
+                .map(|d| i.with_data(d))
+        });
+
+    // Arithmetic: one help entry for all operators.
+    let arith_doc = "Pixel-wise arithmetic: img + img, img - img, img * img (same shape), img + x, img - x, img * x, img / x, x + img, x - img, x * img. The result keeps the left image's pixel size and origin.";
+    let arith_example = "let diff = img - img * 0.5;";
+    api.category("Images");
+    for op in ["+", "-", "*"] {
+        api.fun(op)
+            .handle::<ImageRef>("a")
+            .handle::<ImageRef>("b")
+            .sig("img + img, img - img, img * img, img ± x, img * x, img / x, x ± img, x * img")
+            .doc(arith_doc)
+            .example(arith_example)
+            .call(move |c| {
+                let (a, b) = (c.handle::<ImageRef>("a")?, c.handle::<ImageRef>("b")?);
+                c.run(|| match op {
+                    "+" => a.0.add(&b.0),
+                    "-" => a.0.sub(&b.0),
+                    _ => a.0.mul(&b.0),
+                })
+                .map(ImageRef::new)
+            });
     }
-    for (op, sig) in [("+", "x + img"), ("-", "x - img"), ("*", "x * img")] {
-        let f = move |k: Dynamic, a: ImageRef| -> RResult<ImageRef> {
-            let k = num(op, "x", &k)?;
-            Ok(ImageRef::new(match op {
-                "+" => a.0.add_scalar(k),
-                "-" => a.0.rsub_scalar(k),
-                _ => a.0.mul_scalar(k),
-            }))
-        };
-        api.func(op, None, sig, &["x: f64", "a: Image"], arith_doc, f);
+    for op in ["+", "-", "*", "/"] {
+        api.fun(op)
+            .handle::<ImageRef>("a")
+            .num("x")
+            .sig("img + img, img - img, img * img, img ± x, img * x, img / x, x ± img, x * img")
+            .doc(arith_doc)
+            .example(arith_example)
+            .call(move |c| {
+                let (a, k) = (c.handle::<ImageRef>("a")?, c.num("x")?);
+                Ok(ImageRef::new(match op {
+                    "+" => a.0.add_scalar(k),
+                    "-" => a.0.sub_scalar(k),
+                    "*" => a.0.mul_scalar(k),
+                    _ => return c.run(|| a.0.div_scalar(k)).map(ImageRef::new),
+                }))
+            });
+    }
+    for op in ["+", "-", "*"] {
+        api.fun(op)
+            .num("x")
+            .handle::<ImageRef>("a")
+            .sig("img + img, img - img, img * img, img ± x, img * x, img / x, x ± img, x * img")
+            .doc(arith_doc)
+            .example(arith_example)
+            .call(move |c| {
+                let (k, a) = (c.num("x")?, c.handle::<ImageRef>("a")?);
+                Ok(ImageRef::new(match op {
+                    "+" => a.0.add_scalar(k),
+                    "-" => a.0.rsub_scalar(k),
+                    _ => a.0.mul_scalar(k),
+                }))
+            });
     }
 
-    api.func(
-        "line_profile",
-        Some("Image"),
-        "img.line_profile(x0, y0, x1, y1, opts)",
-        &["img: Image", "x0: f64", "y0: f64", "x1: f64", "y1: f64", "opts: Map"],
-        "Intensity along the segment (x0, y0) -> (x1, y1) in pixel coordinates (column, row; pixel centres at +0.5), bilinear, averaged across a band. Returns #{ distance_nm: [...], values: [...] }. Options: samples (default: one per pixel of length), width_px (band width, default 1).\nExample: let p = img.line_profile(10.0, 50.5, 90.0, 50.5, #{ width_px: 5 });",
-        |i: &mut ImageRef, x0: Dynamic, y0: Dynamic, x1: Dynamic, y1: Dynamic, m: Map| -> RResult<Map> {
-            let f = "line_profile";
-            let (x0, y0, x1, y1) = (num(f, "x0", &x0)?, num(f, "y0", &y0)?, num(f, "x1", &x1)?, num(f, "y1", &y1)?);
-            let o = Opts::new(f, &m, &["samples", "width_px"])?;
-            let len = ((x1 - x0).powi(2) + (y1 - y0).powi(2)).sqrt();
-            let samples = o.usize("samples", (len.ceil() as usize + 1).max(2))?;
-            let width = o.usize("width_px", 1)?;
-            let prof = guard(f, || i.0.line_profile((x0, y0), (x1, y1), samples, width))?;
+    api.method::<ImageRef>("line_profile")
+        .num("x0")
+        .num("y0")
+        .num("x1")
+        .num("y1")
+        .opts(vec![
+            Opt::count_opt("samples")
+                .check(Check::Ge(2.0))
+                .default_text("one per pixel of length")
+                .doc("number of points along the segment"),
+            Opt::count("width_px", 1).check(Check::Ge(1.0)).unit("px").doc("band width averaged across the line"),
+        ])
+        .doc("Intensity along the segment (x0, y0) -> (x1, y1) in pixel coordinates (column, row; pixel centres at +0.5), bilinear, averaged across a band. Returns #{ distance_nm: [...], values: [...] }.")
+        .example("let p = img.line_profile(10.0, 50.5, 90.0, 50.5, #{ width_px: 5 });")
+        .call(|c| {
+            let i = c.recv::<ImageRef>()?;
+            let (x0, y0, x1, y1) = (c.num("x0")?, c.num("y0")?, c.num("x1")?, c.num("y1")?);
+            let o = c.opts()?;
+            let samples = o
+                .opt_count("samples")?
+                .unwrap_or_else(|| crate::image::profile::default_samples((x0, y0), (x1, y1)));
+            let width = o.count("width_px")?;
+            let prof = c.run(|| i.0.line_profile((x0, y0), (x1, y1), samples, width))?;
             let mut out = Map::new();
-            out.insert("distance_nm".into(), super::api::float_array(prof.iter().map(|p| p.0)).into());
-            out.insert("values".into(), super::api::float_array(prof.iter().map(|p| p.1)).into());
+            out.insert("distance_nm".into(), float_array(prof.iter().map(|p| p.0)).into());
+            out.insert("values".into(), float_array(prof.iter().map(|p| p.1)).into());
             Ok(out)
-        },
-    );
-    api.func(
-        "column_means",
-        Some("Image"),
-        "img.column_means()",
-        &["img: Image"],
-        "The mean of each column, left to right (a profile across vertical structures such as the Figure 4C filament pair).\nExample: let prof = img.column_means();",
-        |i: &mut ImageRef| super::api::float_array(i.0.column_means()),
-    );
-    api.func(
-        "row_means",
-        Some("Image"),
-        "img.row_means()",
-        &["img: Image"],
-        "The mean of each row, top to bottom.\nExample: let prof = img.row_means();",
-        |i: &mut ImageRef| super::api::float_array(i.0.row_means()),
-    );
+        });
+    api.method::<ImageRef>("column_means")
+        .doc("The mean of each column, left to right (a profile across vertical structures such as the Figure 4C filament pair).")
+        .example("let prof = img.column_means();")
+        .call(|c| Ok(float_array(c.recv::<ImageRef>()?.0.column_means())));
+    api.method::<ImageRef>("row_means")
+        .doc("The mean of each row, top to bottom.")
+        .example("let prof = img.row_means();")
+        .call(|c| Ok(float_array(c.recv::<ImageRef>()?.0.row_means())));
+    let pd = crate::image::profile::PairOptions::default();
+    api.fun("resolved_pair")
+        .array("profile")
+        .num("pixel_nm")
+        .num("distance_nm")
+        .opts(vec![
+            Opt::num_opt("centre_nm")
+                .unit("nm")
+                .default_text("the middle of the profile")
+                .doc("where the pair is centred, from the start of the profile"),
+            Opt::num("tolerance", pd.tolerance)
+                .check(Check::Range(0.01, 0.49))
+                .doc("a peak must lie within +- tolerance * distance of its filament"),
+            Opt::num("noise_sigmas", pd.noise_sigmas)
+                .check(Check::Ge(0.0))
+                .doc("the dip and the peaks (above the background) must exceed this many noise sds"),
+            Opt::num("min_dip_ratio", pd.min_dip_ratio)
+                .check(Check::Range(0.0, 0.99))
+                .doc("the dip must also be this fraction of the lower peak's height"),
+            Opt::bool("smooth", pd.smooth).doc("3-point moving average first (pass the profile unsmoothed)"),
+            Opt::num_opt("background_gap_nm")
+                .check(Check::Ge(0.0))
+                .unit("nm")
+                .default_text("one FWHM of each peak")
+                .doc("background samples lie this far outside each peak"),
+            Opt::num_opt("x0_nm")
+                .unit("nm")
+                .default_text("pixel_nm / 2")
+                .doc("position of the first sample"),
+        ])
+        .doc("Are two parallel filaments distance_nm apart resolved in this profile across them (the Figure 4C test)? Resolved when each filament has a peak (a local maximum) within +- distance/4 of where it should be, and the dip between the peaks and both peaks' heights above the background beside the pair exceed 3 noise sds (noise: the larger of the background's sd and a local estimate from the samples between the peaks), the dip being also >= 10 % of the lower peak. Returns #{ resolved, peaks_nm: [a, b], peaks (sample indices), dip, dip_ratio, dip_sigmas, background, noise, background_samples, reason } (() where not computed; reason says why not resolved).")
+        .example("let t = resolved_pair(img.column_means(), img.pixel_nm, 80.0); print(t.reason);")
+        .call(|c| {
+            let items = c.array("profile")?;
+            let mut profile = Vec::with_capacity(items.len());
+            for (i, v) in items.iter().enumerate() {
+                profile.push(super::api::as_f64(v).ok_or_else(|| {
+                    super::api::rt_error(format!(
+                        "resolved_pair: argument `profile`: item {i} is a {}, not a number",
+                        v.type_name()
+                    ))
+                })?);
+            }
+            let (p, d) = (c.num("pixel_nm")?, c.num("distance_nm")?);
+            let o = c.opts()?;
+            let opts = crate::image::profile::PairOptions {
+                tolerance: o.num("tolerance")?,
+                noise_sigmas: o.num("noise_sigmas")?,
+                min_dip_ratio: o.num("min_dip_ratio")?,
+                smooth: o.bool("smooth")?,
+                background_gap_nm: o.opt_num("background_gap_nm")?,
+                x0_nm: o.opt_num("x0_nm")?,
+            };
+            let x0 = opts.x0_nm.unwrap_or(p / 2.0);
+            let centre = match o.opt_num("centre_nm")? {
+                Some(v) => v,
+                None => x0 + profile.len().saturating_sub(1) as f64 * p / 2.0,
+            };
+            let t = c.run(|| crate::image::profile::resolved_pair(&profile, p, centre, d, &opts))?;
+            let unit_or = |v: Option<f64>| v.map(Dynamic::from_float).unwrap_or(Dynamic::UNIT);
+            let idx = |v: Option<usize>| v.map(|i| Dynamic::from(i as INT)).unwrap_or(Dynamic::UNIT);
+            let mut out = Map::new();
+            out.insert("resolved".into(), Dynamic::from_bool(t.resolved));
+            out.insert(
+                "peaks_nm".into(),
+                Dynamic::from_array(t.peaks_nm.iter().map(|v| unit_or(*v)).collect()),
+            );
+            out.insert(
+                "peaks".into(),
+                Dynamic::from_array(t.peaks.iter().map(|v| idx(*v)).collect()),
+            );
+            out.insert("dip".into(), idx(t.dip));
+            out.insert("dip_ratio".into(), Dynamic::from_float(t.dip_ratio));
+            out.insert("dip_sigmas".into(), Dynamic::from_float(t.dip_sigmas));
+            out.insert("background".into(), unit_or(t.background));
+            out.insert("noise".into(), unit_or(t.noise));
+            out.insert("background_samples".into(), Dynamic::from(t.background_samples as INT));
+            out.insert("reason".into(), Dynamic::from(t.reason));
+            out.insert("centre_nm".into(), Dynamic::from_float(centre));
+            Ok(out)
+        });
 
     // Files and display.
-    api.func(
-        "save",
-        Some("Image"),
-        "img.save(path)",
-        &["img: Image", "path: &str"],
-        "Write the image: .tif/.tiff (float32 with the pixel size, as Fiji reads it), .png (8-bit, scaled to the full range), .npy (float32). The file is replaced atomically.\nExample: img.save(\"render.tif\");",
-        |i: &mut ImageRef, p: ImmutableString| guard("save", || {
-            crate::script::sandbox::check_write(p.as_str())?;
-            i.0.save(p.as_str())
-        }),
-    );
-    api.func(
-        "load_image",
-        None,
-        "load_image(path)",
-        &["path: &str"],
-        "Read an image: .tif/.tiff (8/16/32-bit integer or float; pixel size from the ImageJ tags), .png (8/16-bit; the raw values, e.g. localization counts), .npy (2-D float32/float64).\nExample: let sub = load_image(\"../shared/data/frcnet/train/spot01_sub.png\");",
-        |p: ImmutableString| guard("load_image", || {
-            crate::script::sandbox::check_read(p.as_str())?;
-            crate::image::io::load_image(p.as_str()).map(ImageRef::new)
-        }),
-    );
-    api.func(
-        "load_image",
-        None,
-        "load_image(path, opts)",
-        &["path: &str", "opts: Map"],
-        "Read an image and set its pixel size: options pixel_nm (nm).\nExample: let sub = load_image(\"spot01_sub.png\", #{ pixel_nm: 10.0 });",
-        |p: ImmutableString, m: Map| -> RResult<ImageRef> {
-            let o = Opts::new("load_image", &m, &["pixel_nm"])?;
-            let mut img = guard("load_image", || {
-                crate::script::sandbox::check_read(p.as_str())?;
-                crate::image::io::load_image(p.as_str())
+    api.method::<ImageRef>("save")
+        .str("path")
+        .doc("Write the image: .tif/.tiff (float32 with the pixel size, as Fiji reads it), .png (8-bit, scaled to the full range), .npy (float32). The file is replaced atomically.")
+        .example("img.save(\"render.tif\");")
+        .call(|c| {
+            let (i, p) = (c.recv::<ImageRef>()?, c.str("path")?);
+            c.run(|| {
+                sandbox::check_write(&p)?;
+                i.0.save(&p)
+            })
+        });
+    api.fun("load_image")
+        .str("path")
+        .opts(vec![Opt::num_opt("pixel_nm")
+            .check(Check::Gt(0.0))
+            .unit("nm")
+            .default_text("from the TIFF tags, else 1")
+            .doc("pixel size")])
+        .doc("Read an image: .tif/.tiff (8/16/32-bit integer or float; pixel size from the ImageJ tags), .png (8/16-bit; the raw values, e.g. localization counts), .npy (2-D float32/float64).")
+        .example("img.save(\"x.npy\"); let back = load_image(\"x.npy\", #{ pixel_nm: 10.0 });")
+        .call(|c| {
+            let p = c.str("path")?;
+            let o = c.opts()?;
+            let mut img = c.run(|| {
+                sandbox::check_read(&p)?;
+                crate::image::io::load_image(&p)
             })?;
-            if let Some(px) = o.opt_float("pixel_nm")? {
-                if !(px.is_finite() && px > 0.0) {
-                    return Err(rt_error(format!("load_image: option `pixel_nm` must be > 0, got {px}")));
-                }
+            if let Some(px) = o.opt_num("pixel_nm")? {
                 img.pixel_nm = px;
             }
             Ok(ImageRef::new(img))
-        },
-    );
-    api.func(
-        "zeros",
-        None,
-        "zeros(width, height, pixel_nm)",
-        &["width: i64", "height: i64", "pixel_nm: f64"],
-        "A width×height image of zeros with the given pixel size (nm).\nExample: let canvas = zeros(512, 512, 10.0);",
-        |w: INT, h: INT, p: Dynamic| -> RResult<ImageRef> {
-            let p = num("zeros", "pixel_nm", &p)?;
-            if w <= 0 || h <= 0 || w > 65536 || h > 65536 {
-                return Err(rt_error(format!("zeros: width and height must be in 1..=65536, got {w}×{h}")));
-            }
-            Ok(ImageRef::new(Image::new(ndarray::Array2::zeros((h as usize, w as usize)), p)))
-        },
-    );
-    api.func(
-        "show",
-        Some("Image"),
-        "img.show()",
-        &["img: Image"],
-        "Draw the image in the terminal (kitty/iTerm/sixel graphics where supported, Unicode half-blocks otherwise), colormap \"hot\".\nExample: img.show();",
-        |i: &mut ImageRef| guard("show", || i.0.show(Colormap::Hot)),
-    );
-    api.func(
-        "show",
-        Some("Image"),
-        "img.show(opts)",
-        &["img: Image", "opts: Map"],
-        "Draw the image in the terminal; options colormap (\"hot\", \"viridis\", \"magma\", \"inferno\", \"gray\").\nExample: img.show(#{ colormap: \"viridis\" });",
-        |i: &mut ImageRef, m: Map| -> RResult<()> {
-            let o = Opts::new("show", &m, &["colormap"])?;
-            let cm = colormap("show", &o.string("colormap", "hot")?)?;
-            guard("show", || i.0.show(cm))
-        },
-    );
+        });
+    api.fun("zeros")
+        .int("width")
+        .int("height")
+        .num("pixel_nm")
+        .doc("A width×height image of zeros with the given pixel size (nm).")
+        .example("let canvas = zeros(512, 512, 10.0);")
+        .call(|c| {
+            let (w, h, p) = (c.int("width")?, c.int("height")?, c.num("pixel_nm")?);
+            c.run(|| Image::zeros(w, h, p).map(ImageRef::new))
+        });
+    api.method::<ImageRef>("show")
+        .opts(show_spec())
+        .doc("Draw the image in the terminal (kitty/iTerm/sixel graphics where supported, Unicode half-blocks otherwise); prints a one-line description when the output is not a terminal.")
+        .example("img.show(#{ colormap: \"viridis\" });")
+        .call(|c| {
+            let i = c.recv::<ImageRef>()?;
+            let cm: Colormap = c.opts()?.parse("colormap")?;
+            c.run(|| i.0.show(cm))
+        });
 }

@@ -1,310 +1,331 @@
 //! Bindings for figures: `img.plot`, `plot_frc`, `plot_lines`, `plot_bars`,
 //! `plot_panel` (SVG, or PNG by extension).
 
-use super::api::{as_f64, guard, rt_error, Api, Opts, RResult};
+use super::api::{rt_error, Api, RResult};
 use super::frc::FrcRef;
 use super::image::ImageRef;
-use crate::frc::Threshold;
+use super::sandbox;
+use super::spec::{nested, Check, Opt, Options};
 use crate::image::Colormap;
 use crate::plot::{
-    self, BarOptions, BarSeries, ErrorStyle, FrcPlotOptions, FrcSeries, FrcThreshold, HeatmapOptions,
+    self, BarOptions, BarSeries, ErrorStyle, FrcPlotOptions, FrcSeries, HeatmapOptions, LinePlotOptions,
+    PanelOptions, Series,
 };
-use crate::plot::{LinePlotOptions, PanelOptions, Series};
-use rhai::{Array, Dynamic, ImmutableString, Map};
+use rhai::{Array, Map};
 
-fn colormap(func: &str, o: &Opts) -> RResult<Colormap> {
-    let name = o.string("colormap", "hot")?;
-    Colormap::from_name(&name).map_err(|e| rt_error(format!("{func}: {e}")))
+fn size_opt(default: (u32, u32)) -> Opt {
+    Opt::nums("size", 2)
+        .check(Check::Range(100.0, 8000.0))
+        .unit("px")
+        .default_text(if default == (820, 560) {
+            "[820, 560]"
+        } else {
+            "[760, 520]"
+        })
+        .doc("[width, height] of the figure")
 }
 
-fn floats(func: &str, what: &str, v: &Dynamic) -> RResult<Vec<f64>> {
-    let bad = || rt_error(format!("{func}: `{what}` must be an array of numbers"));
-    let arr = v.read_lock::<Array>().ok_or_else(bad)?;
-    arr.iter().map(|x| as_f64(x).ok_or_else(bad)).collect()
+fn size(o: &Options, default: (u32, u32)) -> RResult<(u32, u32)> {
+    Ok(o.opt_nums("size")?
+        .map(|s| (s[0] as u32, s[1] as u32))
+        .unwrap_or(default))
 }
 
-fn size(o: &Opts, default: (u32, u32)) -> RResult<(u32, u32)> {
-    match o.opt_floats("size")? {
-        None => Ok(default),
-        Some(s) if s.len() == 2 && s.iter().all(|v| *v >= 100.0 && *v <= 8000.0) => {
-            Ok((s[0] as u32, s[1] as u32))
-        }
-        Some(s) => Err(rt_error(format!(
-            "option `size` must be [width, height] in 100..=8000 pixels, got {s:?}"
-        ))),
-    }
-}
-
-fn heatmap_options(o: &Opts) -> RResult<HeatmapOptions> {
+fn heatmap_spec() -> Vec<Opt> {
     let d = HeatmapOptions::default();
-    Ok(HeatmapOptions {
-        colormap: colormap("plot", o)?,
-        title: o.opt_string("title")?,
-        scalebar_nm: o.opt_float("scalebar_nm")?,
-        vmin: o.opt_float("vmin")?,
-        vmax: o.opt_float("vmax")?,
-        colorbar: o.bool("colorbar", d.colorbar)?,
-        colorbar_label: o.opt_string("colorbar_label")?,
-        size_px: o.int("size_px", d.size_px as i64)?.clamp(64, 8000) as u32,
-        max_raster_px: d.max_raster_px,
-    })
+    vec![
+        Opt::choice("colormap", d.colormap.name(), &Colormap::NAMES).doc("colour map"),
+        Opt::str_opt("title").doc("title above the image"),
+        Opt::num_opt("scalebar_nm")
+            .unit("nm")
+            .default_text("a 1-2-5 length near a fifth of the width")
+            .doc("scale bar length; <= 0 for none"),
+        Opt::num_opt("vmin")
+            .default_text("the image minimum")
+            .doc("value at the bottom of the colour range"),
+        Opt::num_opt("vmax")
+            .default_text("the image maximum")
+            .doc("value at the top of the colour range"),
+        Opt::bool("colorbar", d.colorbar).doc("draw a colour bar"),
+        Opt::str_opt("colorbar_label").doc("label of the colour bar"),
+        Opt::count("size_px", d.size_px as usize)
+            .check(Check::Range(64.0, 8000.0))
+            .unit("px")
+            .doc("side of the image area"),
+    ]
 }
 
-const HEATMAP_KEYS: &[&str] = &[
-    "colormap",
-    "title",
-    "scalebar_nm",
-    "vmin",
-    "vmax",
-    "colorbar",
-    "colorbar_label",
-    "size_px",
-];
+fn line_spec() -> Vec<Opt> {
+    let d = LinePlotOptions::default();
+    vec![
+        Opt::str_opt("title").doc("title"),
+        Opt::str("xlabel", "").doc("x axis label"),
+        Opt::str("ylabel", "").doc("y axis label"),
+        Opt::bool("log_x", false).doc("logarithmic x axis"),
+        Opt::bool("log_y", false).doc("logarithmic y axis"),
+        Opt::choice("error_style", "band", ErrorStyle::NAMES).doc("how yerr is drawn"),
+        Opt::bool("markers", d.markers).doc("a marker at each point"),
+        size_opt(d.size),
+    ]
+}
+
+fn series_spec() -> Vec<Opt> {
+    vec![
+        Opt::nums("x", 0).default_text("0, 1, 2, ...").doc("x values"),
+        Opt::nums("y", 0).doc("y values (required)"),
+        Opt::nums("yerr", 0).doc("error of each y (mean ± sd)"),
+        Opt::str("label", "").doc("legend label"),
+        Opt::bool("dashed", false).doc("dashed line"),
+    ]
+}
+
+fn bar_series_spec() -> Vec<Opt> {
+    vec![
+        Opt::str("label", "").doc("legend label"),
+        Opt::nums("values", 0).doc("one value per group (required)"),
+        Opt::nums("err", 0).doc("error bar of each value"),
+    ]
+}
+
+fn maps(func: &str, what: &str, items: &Array) -> RResult<Vec<Map>> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            item.read_lock::<Map>()
+                .map(|m| m.clone())
+                .ok_or_else(|| rt_error(format!("{func}: {what} {i} must be a map #{{ ... }}, got {item}")))
+        })
+        .collect()
+}
+
+fn write_check(p: &str) -> crate::Result<()> {
+    sandbox::check_write(p)
+}
 
 pub fn register(api: &mut Api) {
     api.category("Plots");
-    let plot_doc = "Draw the image as a heat map with a colour bar and a scale bar; .svg (the pixels embedded as a raster) or .png. Options: colormap (\"hot\" default, \"viridis\", \"magma\", \"inferno\", \"gray\"), title, scalebar_nm (default: a 1-2-5 length near a fifth of the width; <= 0 for none), vmin, vmax (colour range), colorbar (default true), colorbar_label, size_px (default 640).\nExample: img.plot(\"render.svg\", #{ title: \"10 nm render\", scalebar_nm: 1000.0 });";
-    api.func(
-        "plot",
-        Some("Image"),
-        "img.plot(path)",
-        &["img: Image", "path: &str"],
-        plot_doc,
-        |i: &mut ImageRef, p: ImmutableString| {
-            guard("plot", || {
-                crate::script::sandbox::check_write(p.as_str())?;
-                plot::heatmap(&i.0, p.as_str(), &HeatmapOptions::default())
+    api.method::<ImageRef>("plot")
+        .str("path")
+        .opts(heatmap_spec())
+        .doc("Draw the image as a heat map with a colour bar and a scale bar; .svg (the pixels embedded as a raster) or .png.")
+        .example("img.plot(\"render.svg\", #{ title: \"10 nm render\", scalebar_nm: 1000.0 });")
+        .call(|c| {
+            let (i, p) = (c.recv::<ImageRef>()?, c.str("path")?);
+            let o = c.opts()?;
+            let d = HeatmapOptions::default();
+            let opts = HeatmapOptions {
+                colormap: o.parse("colormap")?,
+                title: o.opt_str("title")?,
+                scalebar_nm: o.opt_num("scalebar_nm")?,
+                vmin: o.opt_num("vmin")?,
+                vmax: o.opt_num("vmax")?,
+                colorbar: o.bool("colorbar")?,
+                colorbar_label: o.opt_str("colorbar_label")?,
+                size_px: o.count("size_px")? as u32,
+                max_raster_px: d.max_raster_px,
+            };
+            c.run(|| {
+                write_check(&p)?;
+                plot::heatmap(&i.0, &p, &opts)
             })
-        },
-    );
-    api.func(
-        "plot",
-        Some("Image"),
-        "img.plot(path, opts)",
-        &["img: Image", "path: &str", "opts: Map"],
-        plot_doc,
-        |i: &mut ImageRef, p: ImmutableString, m: Map| -> RResult<()> {
-            let o = Opts::new("plot", &m, HEATMAP_KEYS)?;
-            let opts = heatmap_options(&o)?;
-            guard("plot", || {
-                crate::script::sandbox::check_write(p.as_str())?;
-                plot::heatmap(&i.0, p.as_str(), &opts)
-            })
-        },
-    );
+        });
 
-    let frc_doc = "Plot FRC curves (SVG or PNG): x = spatial frequency in nm^-1 up to Nyquist, y from -0.2 to 1.05; each curve raw (light) and LOESS-smoothed (dark) in its colour, the dashed 1/7 line, a marker and drop line at each crossing, \"Resolution: X nm\" in the legend. Options: labels (one per curve), title, threshold (true: draw the 1/7 line; \"half_bit\": the half-bit curve and resolutions; false: none), size [w, h].\nExample: plot_frc([c1, c2], \"frc.svg\", #{ labels: [\"random\", \"frames\"] });";
-    let plot_frc = |curves: &Array, path: &str, m: &Map| -> RResult<()> {
-        let o = Opts::new("plot_frc", m, &["labels", "title", "threshold", "size"])?;
-        let labels = o.opt_strings("labels")?.unwrap_or_default();
-        if !labels.is_empty() && labels.len() != curves.len() {
-            return Err(rt_error(format!(
-                "plot_frc: {} labels for {} curves",
-                labels.len(),
-                curves.len()
-            )));
-        }
-        let (show, half_bit) = match o.raw("threshold") {
-            None => (true, false),
-            Some(v) if v.is_bool() => (v.as_bool().unwrap_or(true), false),
-            Some(v) if v.clone().into_string().is_ok_and(|s| s == "half_bit") => (true, true),
-            Some(v) => {
+    api.fun("plot_frc")
+        .array("curves")
+        .str("path")
+        .opts(vec![
+            Opt::strs("labels").doc("one legend label per curve"),
+            Opt::str_opt("title").doc("title"),
+            Opt::any("threshold", "true, false or \"half_bit\"")
+                .default_text("true")
+                .doc("true: the 1/7 line; \"half_bit\": the half-bit curve and its resolutions; false: none"),
+            size_opt((820, 560)),
+        ])
+        .doc("Plot FRC curves (SVG or PNG): x = spatial frequency in nm^-1 up to Nyquist, y from -0.2 to 1.05; each curve raw (light) and LOESS-smoothed (dark) in its colour, the threshold, a marker and drop line at each crossing, \"Resolution: X nm\" in the legend. `curves` is an array, even for one curve.")
+        .example("plot_frc([curve], \"frc.svg\", #{ labels: [\"self-FRC\"] });")
+        .call(|c| {
+            let (curves, path) = (c.array("curves")?, c.str("path")?);
+            let o = c.opts()?;
+            let labels = o.opt_strs("labels")?.unwrap_or_default();
+            if !labels.is_empty() && labels.len() != curves.len() {
                 return Err(rt_error(format!(
-                    "plot_frc: option `threshold` must be true, false or \"half_bit\", got {v}"
-                )))
+                    "plot_frc: {} labels for {} curves",
+                    labels.len(),
+                    curves.len()
+                )));
             }
-        };
-        let mut series = Vec::new();
-        for (i, c) in curves.iter().enumerate() {
-            let c = c.read_lock::<FrcRef>().ok_or_else(|| {
-                rt_error(format!(
-                    "plot_frc: item {i} is a {}, not an FrcCurve",
-                    c.type_name()
-                ))
-            })?;
-            let curve = &c.0;
-            let (threshold, resolution) = if half_bit {
-                (
-                    Some(FrcThreshold::Curve(
-                        curve
-                            .ring_counts
-                            .iter()
-                            .map(|&n| crate::frc::half_bit(n))
-                            .collect(),
-                    )),
-                    curve.resolution(Threshold::HalfBit, true),
-                )
-            } else {
-                (
-                    Some(FrcThreshold::Fixed(1.0 / 7.0)),
-                    curve.resolution(Threshold::default(), true),
-                )
-            };
-            series.push(FrcSeries {
-                label: labels.get(i).cloned().unwrap_or_default(),
-                freq_nm_inv: curve.freq.clone(),
-                values: curve.values.clone(),
-                smoothed: Some(curve.smoothed.clone()),
-                resolution_nm: resolution,
-                threshold,
-            });
-        }
-        let opts = FrcPlotOptions {
-            title: o.opt_string("title")?,
-            show_threshold: show,
-            size: size(&o, (820, 560))?,
-        };
-        guard("plot_frc", || {
-            crate::script::sandbox::check_write(path)?;
-            plot::plot_frc(&series, path, &opts)
-        })
-    };
-    api.func(
-        "plot_frc",
-        None,
-        "plot_frc(curves, path)",
-        &["curves: Array", "path: &str"],
-        frc_doc,
-        move |c: Array, p: ImmutableString| plot_frc(&c, p.as_str(), &Map::new()),
-    );
-    api.func(
-        "plot_frc",
-        None,
-        "plot_frc(curves, path, opts)",
-        &["curves: Array", "path: &str", "opts: Map"],
-        frc_doc,
-        move |c: Array, p: ImmutableString, m: Map| plot_frc(&c, p.as_str(), &m),
-    );
-
-    api.func(
-        "plot_lines",
-        None,
-        "plot_lines(series, path, opts)",
-        &["series: Array", "path: &str", "opts: Map"],
-        "Line chart (SVG or PNG) of series given as maps #{ x: [...], y: [...], yerr: [...] (optional, mean ± sd), label: \"...\", dashed: false }. Options: title, xlabel, ylabel, log_x, log_y, error_style (\"band\" default or \"bars\"), markers (default false), size [w, h].\nExample: plot_lines([#{ x: fr, y: res, yerr: sd, label: \"1/7 cut-off\" }], \"fig.svg\", #{ xlabel: \"fraction\", log_x: true });",
-        |s: Array, p: ImmutableString, m: Map| -> RResult<()> {
-            let o = Opts::new(
-                "plot_lines",
-                &m,
-                &["title", "xlabel", "ylabel", "log_x", "log_y", "error_style", "markers", "size"],
-            )?;
-            let mut series = Vec::new();
-            for (i, item) in s.iter().enumerate() {
-                let map = item
-                    .read_lock::<Map>()
-                    .ok_or_else(|| rt_error(format!("plot_lines: series {i} must be a map #{{ x, y, label }}")))?;
-                let so = Opts::new("plot_lines series", &map, &["x", "y", "yerr", "label", "dashed"])?;
-                let y = floats("plot_lines", "y", so.raw("y").ok_or_else(|| rt_error(format!("plot_lines: series {i} has no `y`")))?)?;
-                let x = match so.raw("x") {
-                    Some(v) => floats("plot_lines", "x", v)?,
-                    None => (0..y.len()).map(|k| k as f64).collect(),
-                };
-                let yerr = match so.raw("yerr") {
-                    Some(v) => Some(floats("plot_lines", "yerr", v)?),
-                    None => None,
-                };
-                series.push(Series { label: so.string("label", "")?, x, y, yerr, dashed: so.bool("dashed", false)? });
-            }
-            let d = LinePlotOptions::default();
-            let opts = LinePlotOptions {
-                title: o.opt_string("title")?,
-                xlabel: o.string("xlabel", "")?,
-                ylabel: o.string("ylabel", "")?,
-                log_x: o.bool("log_x", false)?,
-                log_y: o.bool("log_y", false)?,
-                error_style: if o.choice("error_style", "band", &["band", "bars"])? == "bars" {
-                    ErrorStyle::Bars
-                } else {
-                    ErrorStyle::Band
+            let (show, half_bit) = match o.raw("threshold") {
+                None => (true, false),
+                Some(v) if v.is_bool() => (v.as_bool().unwrap_or(true), false),
+                Some(v) => match super::frc::threshold("plot_frc", Some(v))? {
+                    crate::frc::Threshold::HalfBit => (true, true),
+                    crate::frc::Threshold::Fixed(t) if (t - 1.0 / 7.0).abs() < 1e-3 => (true, false),
+                    crate::frc::Threshold::Fixed(t) => {
+                        return Err(rt_error(format!(
+                            "plot_frc: option `threshold` draws 1/7 or the half-bit curve; got {t}"
+                        )))
+                    }
                 },
-                markers: o.bool("markers", d.markers)?,
-                size: size(&o, d.size)?,
             };
-            guard("plot_lines", || {
-                crate::script::sandbox::check_write(p.as_str())?;
-                plot::line_plot(&series, p.as_str(), &opts)
-            })
-        },
-    );
-
-    api.func(
-        "plot_bars",
-        None,
-        "plot_bars(groups, series, path, opts)",
-        &["groups: Array", "series: Array", "path: &str", "opts: Map"],
-        "Grouped bar chart (SVG or PNG): `groups` names the positions along x; each series is #{ label, values: [one per group], err: [optional] }. Options: title, xlabel, ylabel, size [w, h].\nExample: plot_bars([\"PSNR\", \"MS-SSIM\"], [#{ label: \"FRC\", values: [21.0, 0.8] }], \"bars.svg\", #{});",
-        |g: Array, s: Array, p: ImmutableString, m: Map| -> RResult<()> {
-            let o = Opts::new("plot_bars", &m, &["title", "xlabel", "ylabel", "size"])?;
-            let groups: Vec<String> = g.iter().map(|v| v.to_string()).collect();
             let mut series = Vec::new();
-            for (i, item) in s.iter().enumerate() {
-                let map = item
-                    .read_lock::<Map>()
-                    .ok_or_else(|| rt_error(format!("plot_bars: series {i} must be a map #{{ label, values }}")))?;
-                let so = Opts::new("plot_bars series", &map, &["label", "values", "err"])?;
-                let values = floats(
-                    "plot_bars",
-                    "values",
-                    so.raw("values").ok_or_else(|| rt_error(format!("plot_bars: series {i} has no `values`")))?,
-                )?;
-                let err = match so.raw("err") {
-                    Some(v) => Some(floats("plot_bars", "err", v)?),
-                    None => None,
-                };
-                series.push(BarSeries { label: so.string("label", "")?, values, err });
+            for (i, item) in curves.iter().enumerate() {
+                let curve = item.read_lock::<FrcRef>().ok_or_else(|| {
+                    rt_error(format!(
+                        "plot_frc: item {i} of `curves` is a {}, not an FrcCurve",
+                        super::api::type_label(item)
+                    ))
+                })?;
+                let label = labels.get(i).cloned().unwrap_or_default();
+                series.push(FrcSeries::from_curve(&curve.0, label, half_bit));
             }
-            let opts = BarOptions {
-                title: o.opt_string("title")?,
-                ylabel: o.string("ylabel", "")?,
-                xlabel: o.string("xlabel", "")?,
+            let opts = FrcPlotOptions {
+                title: o.opt_str("title")?,
+                show_threshold: show,
                 size: size(&o, (820, 560))?,
             };
-            guard("plot_bars", || {
-                crate::script::sandbox::check_write(p.as_str())?;
-                plot::bar_chart(&groups, &series, p.as_str(), &opts)
+            c.run(|| {
+                write_check(&path)?;
+                plot::plot_frc(&series, &path, &opts)
             })
-        },
-    );
+        });
 
-    api.func(
-        "plot_panel",
-        None,
-        "plot_panel(images, titles, path, opts)",
-        &["images: Array", "titles: Array", "path: &str", "opts: Map"],
-        "Several images side by side, each with its title (SVG or PNG). Options: colormap, cols (images per row), scalebar_nm, vmin, vmax (shared colour range; default each image its own), colorbar (default false), title, size_px (default 320 per image).\nExample: plot_panel([input, pred, target], [\"input\", \"prediction\", \"target\"], \"panel.svg\", #{ scalebar_nm: 500.0 });",
-        |imgs: Array, titles: Array, p: ImmutableString, m: Map| -> RResult<()> {
-            let o = Opts::new(
-                "plot_panel",
-                &m,
-                &["colormap", "cols", "scalebar_nm", "vmin", "vmax", "colorbar", "title", "size_px"],
-            )?;
+    api.fun("plot_lines")
+        .array("series")
+        .str("path")
+        .opts(line_spec())
+        .doc("Line chart (SVG or PNG) of series given as maps #{ x: [...], y: [...], yerr: [...] (optional, mean ± sd), label: \"...\", dashed: false }.")
+        .example("plot_lines([#{ x: [1, 2, 3], y: [3.0, 2.0, 2.5], label: \"loss\" }], \"fig.svg\", #{ xlabel: \"epoch\" });")
+        .call(|c| {
+            let (items, p) = (c.array("series")?, c.str("path")?);
+            let mut series = Vec::new();
+            for (i, map) in maps("plot_lines", "series", &items)?.into_iter().enumerate() {
+                let so = nested("plot_lines series", series_spec(), map)?;
+                let y = so
+                    .opt_nums("y")?
+                    .ok_or_else(|| rt_error(format!("plot_lines: series {i} has no `y`")))?;
+                let x = so.opt_nums("x")?.unwrap_or_else(|| (0..y.len()).map(|k| k as f64).collect());
+                series.push(Series {
+                    label: so.str("label")?,
+                    x,
+                    y,
+                    yerr: so.opt_nums("yerr")?,
+                    dashed: so.bool("dashed")?,
+                });
+            }
+            let o = c.opts()?;
+            let d = LinePlotOptions::default();
+            let opts = LinePlotOptions {
+                title: o.opt_str("title")?,
+                xlabel: o.str("xlabel")?,
+                ylabel: o.str("ylabel")?,
+                log_x: o.bool("log_x")?,
+                log_y: o.bool("log_y")?,
+                error_style: o.parse("error_style")?,
+                markers: o.bool("markers")?,
+                size: size(&o, d.size)?,
+            };
+            c.run(|| {
+                write_check(&p)?;
+                plot::line_plot(&series, &p, &opts)
+            })
+        });
+
+    api.fun("plot_bars")
+        .array("groups")
+        .array("series")
+        .str("path")
+        .opts(vec![
+            Opt::str_opt("title").doc("title"),
+            Opt::str("xlabel", "").doc("x axis label"),
+            Opt::str("ylabel", "").doc("y axis label"),
+            size_opt((820, 560)),
+        ])
+        .doc("Grouped bar chart (SVG or PNG): `groups` names the positions along x; each series is #{ label, values: [one per group], err: [optional] }.")
+        .example("plot_bars([\"PSNR\", \"MS-SSIM\"], [#{ label: \"FRC\", values: [21.0, 0.8] }], \"bars.svg\");")
+        .call(|c| {
+            let (g, items, p) = (c.array("groups")?, c.array("series")?, c.str("path")?);
+            let groups: Vec<String> = g.iter().map(|v| v.to_string()).collect();
+            let mut series = Vec::new();
+            for (i, map) in maps("plot_bars", "series", &items)?.into_iter().enumerate() {
+                let so = nested("plot_bars series", bar_series_spec(), map)?;
+                let values = so
+                    .opt_nums("values")?
+                    .ok_or_else(|| rt_error(format!("plot_bars: series {i} has no `values`")))?;
+                series.push(BarSeries {
+                    label: so.str("label")?,
+                    values,
+                    err: so.opt_nums("err")?,
+                });
+            }
+            let o = c.opts()?;
+            let opts = BarOptions {
+                title: o.opt_str("title")?,
+                ylabel: o.str("ylabel")?,
+                xlabel: o.str("xlabel")?,
+                size: size(&o, (820, 560))?,
+            };
+            c.run(|| {
+                write_check(&p)?;
+                plot::bar_chart(&groups, &series, &p, &opts)
+            })
+        });
+
+    let pd = PanelOptions::default();
+    let max_raster_px = pd.max_raster_px;
+    api.fun("plot_panel")
+        .array("images")
+        .array("titles")
+        .str("path")
+        .opts(vec![
+            Opt::choice("colormap", pd.colormap.name(), &Colormap::NAMES).doc("colour map"),
+            Opt::count_opt("cols").check(Check::Range(1.0, 64.0)).default_text("all in one row").doc("images per row"),
+            Opt::num_opt("scalebar_nm").unit("nm").doc("scale bar length in each image"),
+            Opt::num_opt("vmin").default_text("each image its own").doc("shared bottom of the colour range"),
+            Opt::num_opt("vmax").default_text("each image its own").doc("shared top of the colour range"),
+            Opt::bool("colorbar", pd.colorbar).doc("a colour bar beside each image"),
+            Opt::str_opt("title").doc("title above the panel"),
+            Opt::count("size_px", pd.size_px as usize)
+                .check(Check::Range(32.0, 4000.0))
+                .unit("px")
+                .doc("side of each image"),
+        ])
+        .doc("Several images side by side, each with its title (SVG or PNG).")
+        .example("plot_panel([img, img.gaussian(1.0)], [\"render\", \"Gaussian KDE\"], \"panel.svg\", #{ scalebar_nm: 500.0 });")
+        .call(move |c| {
+            let (imgs, titles, p) = (c.array("images")?, c.array("titles")?, c.str("path")?);
             if titles.len() != imgs.len() {
-                return Err(rt_error(format!("plot_panel: {} titles for {} images", titles.len(), imgs.len())));
+                return Err(rt_error(format!(
+                    "plot_panel: {} titles for {} images",
+                    titles.len(),
+                    imgs.len()
+                )));
             }
             let mut items = Vec::new();
             for (i, (im, t)) in imgs.iter().zip(titles.iter()).enumerate() {
-                let im = im
-                    .read_lock::<ImageRef>()
-                    .ok_or_else(|| rt_error(format!("plot_panel: item {i} is a {}, not an Image", im.type_name())))?;
+                let im = im.read_lock::<ImageRef>().ok_or_else(|| {
+                    rt_error(format!(
+                        "plot_panel: item {i} of `images` is a {}, not an Image",
+                        super::api::type_label(im)
+                    ))
+                })?;
                 items.push(((*im.0).clone(), t.to_string()));
             }
-            let d = PanelOptions::default();
-            let cols = o.opt_int("cols")?.map(|c| c.clamp(1, 64) as usize);
+            let o = c.opts()?;
             let opts = PanelOptions {
-                colormap: colormap("plot_panel", &o)?,
-                cols,
-                scalebar_nm: o.opt_float("scalebar_nm")?,
-                vmin: o.opt_float("vmin")?,
-                vmax: o.opt_float("vmax")?,
-                colorbar: o.bool("colorbar", d.colorbar)?,
-                title: o.opt_string("title")?,
-                size_px: o.int("size_px", d.size_px as i64)?.clamp(32, 4000) as u32,
-                max_raster_px: d.max_raster_px,
+                colormap: o.parse("colormap")?,
+                cols: o.opt_count("cols")?,
+                scalebar_nm: o.opt_num("scalebar_nm")?,
+                vmin: o.opt_num("vmin")?,
+                vmax: o.opt_num("vmax")?,
+                colorbar: o.bool("colorbar")?,
+                title: o.opt_str("title")?,
+                size_px: o.count("size_px")? as u32,
+                max_raster_px,
             };
-            guard("plot_panel", || {
-                crate::script::sandbox::check_write(p.as_str())?;
-                plot::panel(&items, p.as_str(), &opts)
+            c.run(|| {
+                write_check(&p)?;
+                plot::panel(&items, &p, &opts)
             })
-        },
-    );
+        });
 }
