@@ -104,6 +104,8 @@ pub enum Dtype {
 impl Dtype {
     /// All types, in the order of their names in messages.
     pub const ALL: [Dtype; 5] = [Dtype::U32, Dtype::I32, Dtype::I64, Dtype::F32, Dtype::F64];
+    /// Their names, as [`Dtype::name`] (`FromStr` also takes `u32`, `float32`, ...).
+    pub const NAMES: &'static [&'static str] = &["u4", "i4", "i8", "f4", "f8"];
 
     /// The numpy-style name: `u4`, `i4`, `i8`, `f4` or `f8`.
     pub fn name(self) -> &'static str {
@@ -253,6 +255,11 @@ impl UnaryOp {
         UnaryOp::Round,
         UnaryOp::Floor,
         UnaryOp::Ceil,
+    ];
+
+    /// Their names, as [`UnaryOp::name`].
+    pub const NAMES: &'static [&'static str] = &[
+        "neg", "abs", "sqrt", "log", "log10", "exp", "round", "floor", "ceil",
     ];
 
     /// The function's name (`neg`, `abs`, `sqrt`, `log`, `log10`, `exp`,
@@ -2227,6 +2234,7 @@ mod tests {
             let twin: Vec<f64> = va.iter().map(|&x| f(x)).collect();
             assert!(same(a.unary(op).values(), &twin), "{op:?}");
             assert_eq!(op.name().parse::<UnaryOp>().unwrap(), op);
+            assert!(UnaryOp::NAMES.contains(&op.name()));
         }
         // numpy's rounding: half to even
         let r = Series::new("r", None, vec![0.5, 1.5, 2.5, -0.5, -1.5]).unary(UnaryOp::Round);
@@ -2460,6 +2468,9 @@ mod tests {
             .to_string();
         assert!(e.contains("'short' has 1") && e.contains(&n.to_string()), "{e}");
         assert_eq!("i8".parse::<Dtype>().unwrap(), Dtype::I64);
+        for (d, name) in Dtype::ALL.iter().zip(Dtype::NAMES) {
+            assert_eq!(name.parse::<Dtype>().unwrap(), *d);
+        }
         assert_eq!("float32".parse::<Dtype>().unwrap(), Dtype::F32);
         assert!("f2".parse::<Dtype>().unwrap_err().to_string().contains("u4, i4"));
     }
