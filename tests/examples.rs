@@ -16,6 +16,10 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ),
     ("akde_vs_gaussian.rhai", &["panel.svg", "profile.svg"]),
     (
+        "columns.rhai",
+        &["with_sigma.hdf5", "with_sigma.yaml", "photons.svg", "sxsy.svg"],
+    ),
+    (
         "reconstruct.rhai",
         &["reconstruction.tif", "panel.png", "frc.svg", "frc.csv"],
     ),

@@ -18,11 +18,13 @@
 pub mod picasso;
 pub mod render;
 pub mod select;
+pub mod series;
 pub mod simulate;
 pub mod thunderstorm;
 
 pub use render::{Blur, RenderOptions, RenderOrigin};
 pub use select::SplitMode;
+pub use series::{Describe, Dtype, Mask, Series};
 pub use simulate::{simulate_microtubules, SimOptions, Simulation};
 
 use crate::error::{Error, Result};

@@ -17,6 +17,7 @@
 mod bar;
 mod frc;
 mod heatmap;
+mod hist;
 mod legend;
 mod line;
 #[cfg(test)]
@@ -38,6 +39,7 @@ pub use bar::{bar_chart, BarOptions, BarSeries};
 pub use frc::{frc_legend, plot_frc, FrcPlotOptions, FrcSeries, FrcThreshold};
 pub use heatmap::{heatmap, panel, HeatmapOptions, PanelOptions};
 pub use legend::LegendPos;
+pub use hist::{hist_plot, HistPlotOptions, HistSeries};
 pub use line::{line_plot, ErrorStyle, LinePlotOptions, Series};
 pub use style::{Color, Dash, PixRect};
 

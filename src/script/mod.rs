@@ -9,6 +9,7 @@
 //! arrays of `Dynamic`.
 
 pub mod api;
+pub mod column;
 pub mod frc;
 mod host;
 pub mod image;
@@ -34,6 +35,7 @@ fn register_all(engine: &mut Engine, docs: &mut Docs) {
     image::register(&mut api);
     frc::register(&mut api);
     locs::register(&mut api);
+    column::register(&mut api);
     plot::register(&mut api);
     nn::register(&mut api);
 }
