@@ -247,15 +247,35 @@ fn plot_style_options_reach_the_figures() {
     let read = |f: &str| std::fs::read_to_string(dir.path().join(f)).unwrap();
     let l = read("l.svg");
     // the series' own colour and dash win over the options' lists
-    assert!(l.contains("stroke=\"#123456\" stroke-dasharray=\"2 4\""), "own colour and dash");
-    assert!(l.contains("stroke=\"#000000\" stroke-dasharray=\"10 4 2 4\""), "listed colour and dash");
+    assert!(
+        l.contains("stroke=\"#123456\" stroke-dasharray=\"2 4\""),
+        "own colour and dash"
+    );
+    assert!(
+        l.contains("stroke=\"#000000\" stroke-dasharray=\"10 4 2 4\""),
+        "listed colour and dash"
+    );
     // the third series: default colour (C2), dashed by its flag
-    assert!(l.contains("stroke=\"#2CA02C\" stroke-dasharray=\"10 6\""), "default colour, `dashed`");
-    assert!(l.contains(">\n1.5\n</text>"), "integer_x: false allows half ticks");
+    assert!(
+        l.contains("stroke=\"#2CA02C\" stroke-dasharray=\"10 6\""),
+        "default colour, `dashed`"
+    );
+    assert!(
+        l.contains(">\n1.2\n</text>"),
+        "integer_x: false allows fractional ticks"
+    );
     let b = read("b.svg");
-    assert_eq!(b.matches("fill=\"#D62728\"").count(), 3, "two bars on their own axes and the swatch");
+    assert_eq!(
+        b.matches("fill=\"#D62728\"").count(),
+        3,
+        "two bars on their own axes and the swatch"
+    );
     let p = read("p.svg");
-    assert_eq!(p.matches(">\ncounts\n</text>").count(), 1, "one shared colour bar, labelled");
+    assert_eq!(
+        p.matches(">\ncounts\n</text>").count(),
+        1,
+        "one shared colour bar, labelled"
+    );
     assert!(read("f.svg").contains("stroke=\"#AA00AA\""));
 }
 
@@ -263,13 +283,34 @@ fn plot_style_options_reach_the_figures() {
 fn plot_style_option_errors_name_the_option() {
     let pre = "let img = zeros(8, 8, 10.0);";
     for (code, want) in [
-        ("plot_lines([#{ y: [1.0, 2.0] }], \"/tmp/x.svg\", #{ colors: [\"chartreuse\"] })", "colors"),
-        ("plot_lines([#{ y: [1.0, 2.0], dash: \"wavy\" }], \"/tmp/x.svg\")", "dash"),
-        ("plot_lines([#{ y: [1.0, 2.0] }], \"/tmp/x.svg\", #{ xlim: [1.0] })", "xlim"),
-        ("plot_lines([#{ y: [1.0, 2.0] }], \"/tmp/x.svg\", #{ xlim: [3.0, 1.0] })", "xlim"),
-        ("plot_lines([#{ y: [1.0, 2.0] }], \"/tmp/x.svg\", #{ legend: \"middle\" })", "legend"),
-        ("plot_lines([#{ y: [1.0, 2.0] }], \"/tmp/x.svg\", #{ integer_x: \"yes\" })", "integer_x"),
-        ("plot_bars([\"a\"], [#{ values: [1.0], color: \"#12\" }], \"/tmp/x.svg\")", "color"),
+        (
+            "plot_lines([#{ y: [1.0, 2.0] }], \"/tmp/x.svg\", #{ colors: [\"chartreuse\"] })",
+            "colors",
+        ),
+        (
+            "plot_lines([#{ y: [1.0, 2.0], dash: \"wavy\" }], \"/tmp/x.svg\")",
+            "dash",
+        ),
+        (
+            "plot_lines([#{ y: [1.0, 2.0] }], \"/tmp/x.svg\", #{ xlim: [1.0] })",
+            "xlim",
+        ),
+        (
+            "plot_lines([#{ y: [1.0, 2.0] }], \"/tmp/x.svg\", #{ xlim: [3.0, 1.0] })",
+            "xlim",
+        ),
+        (
+            "plot_lines([#{ y: [1.0, 2.0] }], \"/tmp/x.svg\", #{ legend: \"middle\" })",
+            "legend",
+        ),
+        (
+            "plot_lines([#{ y: [1.0, 2.0] }], \"/tmp/x.svg\", #{ integer_x: \"yes\" })",
+            "integer_x",
+        ),
+        (
+            "plot_bars([\"a\"], [#{ values: [1.0], color: \"#12\" }], \"/tmp/x.svg\")",
+            "color",
+        ),
         ("img.show(#{ percentile: 120.0 })", "percentile"),
         ("img.show(#{ percentile: 0.0 })", "percentile"),
     ] {

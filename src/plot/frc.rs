@@ -22,7 +22,7 @@ use super::legend::{
 };
 use super::line::{axis_ticks, clipped_lines, Frame, Ticks};
 use super::style::{Color, Dash};
-use super::{check_len, lighten, render, DrawResult, FigureDraw, RasterSink, PALETTE};
+use super::{check_len, lighten, render, DrawResult, FigureDraw, RasterSink, FONT, PALETTE};
 use crate::error::{Error, Result};
 
 /// A threshold for the FRC resolution.

@@ -68,13 +68,17 @@ fn show_spec() -> Vec<Opt> {
     let d = crate::image::ShowOptions::default();
     vec![
         Opt::choice("colormap", d.colormap.name(), &Colormap::NAMES).doc("colour map"),
-        Opt::num_opt("vmin").default_text("the minimum").doc("value at the bottom of the colour range"),
+        Opt::num_opt("vmin")
+            .default_text("the minimum")
+            .doc("value at the bottom of the colour range"),
         Opt::num_opt("vmax")
             .default_text("the `percentile` of the values above the minimum")
             .doc("value at the top of the colour range"),
         Opt::num("percentile", d.percentile)
             .check(Check::Range(0.0, 100.0))
-            .doc("percentile for the default vmax (100: the maximum); 99.5 shows sparse renders with contrast"),
+            .doc(
+                "percentile for the default vmax (100: the maximum); 99.5 shows sparse renders with contrast",
+            ),
     ]
 }
 

@@ -86,7 +86,9 @@ fn legend_opt() -> Opt {
 }
 
 fn colors_opt() -> Opt {
-    Opt::strs("colors").doc("colour of each series in order: \"#rrggbb\", \"C0\"..\"C9\" or a name (red, blue, black, gray, ...)")
+    Opt::strs("colors").doc(
+        "colour of each series in order: \"#rrggbb\", \"C0\"..\"C9\" or a name (red, blue, black, gray, ...)",
+    )
 }
 
 fn heatmap_spec() -> Vec<Opt> {
@@ -129,9 +131,15 @@ fn line_spec() -> Vec<Opt> {
         Opt::bool("markers", d.markers).doc("a marker at each point"),
         size_opt(d.size),
         colors_opt(),
-        Opt::strs("dashes").doc("dash of each series in order: solid, dashed, dotted, dashdot (default: `dashed` of the series)"),
-        Opt::nums("xlim", 2).default_text("the data").doc("[low, high] of the x axis; data outside is clipped"),
-        Opt::nums("ylim", 2).default_text("the data in the x range").doc("[low, high] of the y axis"),
+        Opt::strs("dashes").doc(
+            "dash of each series in order: solid, dashed, dotted, dashdot (default: `dashed` of the series)",
+        ),
+        Opt::nums("xlim", 2)
+            .default_text("the data")
+            .doc("[low, high] of the x axis; data outside is clipped"),
+        Opt::nums("ylim", 2)
+            .default_text("the data in the x range")
+            .doc("[low, high] of the y axis"),
         Opt::any("integer_x", "true or false")
             .default_text("true when every x is a whole number")
             .doc("x ticks at whole numbers only (counts such as epochs)"),
