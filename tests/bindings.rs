@@ -261,8 +261,8 @@ fn plot_style_options_reach_the_figures() {
         "default colour, `dashed`"
     );
     assert!(
-        l.contains(">\n1.5\n</text>"),
-        "integer_x: false allows half ticks"
+        l.contains(">\n1.2\n</text>"),
+        "integer_x: false allows fractional ticks"
     );
     let b = read("b.svg");
     assert_eq!(

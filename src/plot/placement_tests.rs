@@ -203,6 +203,7 @@ fn frc_legend_avoids_the_curves() {
             smoothed: Some(values),
             resolution_nm: None,
             threshold: None,
+            ..Default::default()
         };
         let p = dir.path().join(format!("frc{k}.svg"));
         plot_frc(&[c], &p, &FrcPlotOptions::default()).unwrap();
@@ -450,6 +451,8 @@ fn bar_and_frc_colours() {
         smoothed: None,
         resolution_nm: Some(20.0),
         threshold: None,
+        notes: vec!["a warning that must not cover the curve".into()],
+        ..Default::default()
     };
     let p = dir.path().join("f.svg");
     let o = FrcPlotOptions {
@@ -462,6 +465,21 @@ fn bar_and_frc_colours() {
     assert!(
         svg.contains("stroke=\"#3C3C3C\" stroke-dasharray=\"10 6\""),
         "dashed 1/7"
+    );
+    // the note is drawn below every data line (below the plot area)
+    let note_y = svg
+        .match_indices("<text ")
+        .map(|(i, _)| &svg[i..])
+        .find(|t| t.split("</text>").next().is_some_and(|t| t.contains("a warning")))
+        .map(|t| num(&t[..t.find('>').unwrap_or(t.len())], "y"))
+        .expect("note text");
+    let lowest = polylines(&svg, &[hex(RGBColor(170, 0, 170)), "#3C3C3C".to_string()])
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|q| q.1))
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert!(
+        note_y > lowest + 20.0,
+        "note at y = {note_y}, data down to {lowest}"
     );
 }
 
