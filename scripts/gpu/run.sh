@@ -37,7 +37,7 @@ mkdir -p "$OUT"
 dirs=()
 [ -d ./lib ] && dirs+=("$PWD/lib")
 [ -n "${LOCUS_CUDA_LIBS:-}" ] && dirs+=("$LOCUS_CUDA_LIBS")
-for d in "${CUDA_ROOT:-}/lib" "${CUDA_ROOT:-}/lib64"; do [ -d "$d" ] && dirs+=("$d"); done
+[ -n "${CUDA_ROOT:-}" ] && for d in "$CUDA_ROOT/lib" "$CUDA_ROOT/lib64"; do [ -d "$d" ] && dirs+=("$d"); done
 for py in python3 python; do
   command -v "$py" >/dev/null || continue
   while read -r sp; do
@@ -52,12 +52,13 @@ for d in "${dirs[@]}"; do
   case ":$libpath:" in *":$d:"*) ;; *) libpath="${libpath:+$libpath:}$d" ;; esac
 done
 export LD_LIBRARY_PATH="${libpath}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-if ldd "$BIN" | grep -q 'not found'; then
-  echo "run.sh: libraries not found (searched: ${libpath:-nothing}); set LOCUS_CUDA_LIBS or pack with --with-libs:" >&2
-  ldd "$BIN" | grep 'not found' >&2
+libs="$(ldd "$BIN")"
+if grep -q 'not found' <<<"$libs"; then
+  echo "run.sh: libraries not found (searched: ${libpath:-nothing}); libcuda comes from the GPU driver, the others: set LOCUS_CUDA_LIBS or pack with --with-libs:" >&2
+  grep 'not found' <<<"$libs" >&2
   exit 1
 fi
-ldd "$BIN" | grep -E 'libcuda|cublas|curand|nvrtc|cudart' | tee "$OUT/libraries.txt"
+grep -E 'libcuda|cublas|curand|nvrtc|cudart' <<<"$libs" | tee "$OUT/libraries.txt"
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$OUT/gpu.txt"
 
 export LOCUS_NO_PROGRESS=1
