@@ -301,8 +301,11 @@ pub(crate) fn normal_cdf_fast(z: f64) -> f64 {
             .map(|k| normal_cdf(-Z + 2.0 * Z * k as f64 / (N - 1) as f64))
             .collect()
     });
-    if !(z > -Z) {
-        return if z.is_nan() { f64::NAN } else { 0.0 };
+    if z.is_nan() {
+        return f64::NAN;
+    }
+    if z <= -Z {
+        return 0.0;
     }
     if z >= Z {
         return 1.0;
@@ -320,7 +323,7 @@ pub(crate) fn normal_cdf_fast(z: f64) -> f64 {
 /// gives the single pixel that contains `c`. `c` must be finite.
 pub(crate) fn gaussian_weights(c: f64, s: f64, x0: f64, p: f64, w: &mut Vec<f64>) -> i64 {
     w.clear();
-    if !(s > 1e-9 * p) {
+    if s.is_nan() || s <= 1e-9 * p {
         w.push(1.0);
         return ((c - x0) / p).floor() as i64;
     }

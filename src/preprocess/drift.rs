@@ -462,7 +462,7 @@ fn fast_len(n: usize) -> usize {
     loop {
         let mut r = m;
         for f in [2, 3, 5] {
-            while r % f == 0 {
+            while r.is_multiple_of(f) {
                 r /= f;
             }
         }
@@ -675,6 +675,9 @@ pub(crate) fn peak(win: &[f32], half: usize, m: usize) -> (f64, f64) {
     )
 }
 
+/// Segment drifts (x, y), pairs used, pairs dropped.
+pub(crate) type SegmentDrifts = (Vec<(f64, f64)>, usize, usize);
+
 /// Least-squares segment drifts from pairwise shifts r_ab = d_b − d_a
 /// (pairs of indices into 0..n), d_0 = 0, with one round of outlier
 /// rejection (residual norm > max(3 × median, `floor`)) as long as the
@@ -684,7 +687,7 @@ pub(crate) fn solve_shifts(
     pairs: &[(usize, usize)],
     r: &[(f64, f64)],
     floor: f64,
-) -> Result<(Vec<(f64, f64)>, usize, usize)> {
+) -> Result<SegmentDrifts> {
     let all = vec![true; pairs.len()];
     let d = lsq_shifts(n, pairs, r, &all)?;
     let res: Vec<f64> = pairs
@@ -786,7 +789,9 @@ impl Spline {
         if n == 0 || y.len() != n {
             return Err(Error::Shape(format!("spline: {} x and {} y values", n, y.len())));
         }
-        if x.windows(2).any(|w| !(w[1] > w[0])) {
+        if x.windows(2)
+            .any(|w| w[1].partial_cmp(&w[0]) != Some(std::cmp::Ordering::Greater))
+        {
             return Err(Error::Numeric("spline: x must increase strictly".into()));
         }
         let mut m = vec![0.0; n];

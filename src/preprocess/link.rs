@@ -113,7 +113,7 @@ pub fn link_groups(locs: &Locs, opt: &LinkOptions) -> Result<Vec<usize>> {
                     for &q in &run[lo..] {
                         let j = order[q];
                         let dx = x[j] as f64 - xi;
-                        if !(dx <= r) {
+                        if dx.is_nan() || dx > r {
                             break;
                         }
                         if q < best && event[q] == usize::MAX {

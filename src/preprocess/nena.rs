@@ -404,7 +404,7 @@ mod tests {
         assert!(np > 1000, "{np}");
         assert_eq!(h, hs);
         // With a group column, pairs across groups are left out.
-        let g: Vec<i32> = (0..n).map(|i| (i % 3) as i32).collect();
+        let g: Vec<i32> = (0..n).map(|i| i % 3).collect();
         l.add_column("group", None, ColumnData::I32(g)).unwrap();
         let (h, np) = histogram(&l, 100.0, 0.5).unwrap();
         let (hs, ns) = slow_histogram(&l, 100.0, 0.5);

@@ -256,8 +256,8 @@ fn same_events_as_picasso_on_its_samples() {
             .map(|i| cols.iter().map(|c| c[i]).collect())
             .collect();
         for row in want.iter_mut() {
-            for k in 1..5 {
-                row[k] *= p;
+            for v in &mut row[1..5] {
+                *v *= p;
             }
         }
         let key = |a: &Vec<f64>, b: &Vec<f64>| a[0].total_cmp(&b[0]).then(a[1].total_cmp(&b[1]));
