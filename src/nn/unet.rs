@@ -644,6 +644,22 @@ fn leaky_relu(x: &Tensor, slope: f64) -> candle_core::Result<Tensor> {
     }
 }
 
+impl std::fmt::Display for UNet {
+    /// One line: depth, filters, parameters, device.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let c = self.config();
+        write!(
+            f,
+            "UNet depth {}, {} base filters, {} upsampling, {} parameters, on {}",
+            c.depth,
+            c.filters,
+            c.upsample,
+            self.param_count(),
+            if self.device().is_cpu() { "cpu" } else { "cuda" }
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -984,21 +1000,5 @@ mod tests {
             )
             .unwrap();
         assert!(super::super::tests_util::max_abs_diff(&y1, &y2) > 1e-4);
-    }
-}
-
-impl std::fmt::Display for UNet {
-    /// One line: depth, filters, parameters, device.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let c = self.config();
-        write!(
-            f,
-            "UNet depth {}, {} base filters, {} upsampling, {} parameters, on {}",
-            c.depth,
-            c.filters,
-            c.upsample,
-            self.param_count(),
-            if self.device().is_cpu() { "cpu" } else { "cuda" }
-        )
     }
 }
