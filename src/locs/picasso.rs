@@ -1023,12 +1023,12 @@ mod tests {
         (fields, size as usize, ds.read_raw_bytes().unwrap())
     }
 
+    /// A compound dataset read raw: (name, offset, width) of each field, the
+    /// record size and the bytes.
+    type RawCompound = (Vec<(String, usize, usize)>, usize, Vec<u8>);
+
     /// The bytes of column `name` for rows `rows`.
-    fn column_bytes(
-        c: &(Vec<(String, usize, usize)>, usize, Vec<u8>),
-        name: &str,
-        rows: &[usize],
-    ) -> Vec<u8> {
+    fn column_bytes(c: &RawCompound, name: &str, rows: &[usize]) -> Vec<u8> {
         let (fields, stride, raw) = c;
         let (_, off, w) = fields.iter().find(|f| f.0 == name).unwrap();
         rows.iter()

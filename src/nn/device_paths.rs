@@ -8,7 +8,8 @@
 use crate::nn::adam::{Adam, AdamConfig};
 use crate::nn::loss::{Loss, LossTerms, LossWeights};
 use crate::nn::ops::with_device_paths;
-use crate::nn::unet::{PredictOptions, UNet, UNetConfig};
+use crate::nn::predict::PredictOptions;
+use crate::nn::unet::{UNet, UNetConfig};
 use candle_core::{DType, Device, Tensor, Var};
 use ndarray::Array2;
 use std::collections::BTreeMap;

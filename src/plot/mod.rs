@@ -38,8 +38,8 @@ use crate::image::io::write_atomic;
 pub use bar::{bar_chart, BarOptions, BarSeries};
 pub use frc::{frc_legend, plot_frc, FrcPlotOptions, FrcSeries, FrcThreshold};
 pub use heatmap::{heatmap, panel, HeatmapOptions, PanelOptions};
-pub use legend::LegendPos;
 pub use hist::{hist_plot, HistPlotOptions, HistSeries};
+pub use legend::LegendPos;
 pub use line::{line_plot, ErrorStyle, LinePlotOptions, Series};
 pub use style::{Color, Dash, PixRect};
 
