@@ -20,6 +20,16 @@ const EXPECTED: &[(&str, &[&str])] = &[
         &["with_sigma.hdf5", "with_sigma.yaml", "photons.svg", "sxsy.svg"],
     ),
     (
+        "preprocess.rhai",
+        &[
+            "drift.svg",
+            "drift.csv",
+            "nena.svg",
+            "render_precision.png",
+            "frc.svg",
+        ],
+    ),
+    (
         "reconstruct.rhai",
         &["reconstruction.tif", "panel.png", "frc.svg", "frc.csv"],
     ),

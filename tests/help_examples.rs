@@ -1,19 +1,21 @@
 //! The `Example:` line of every function's help runs: documentation cannot
 //! drift from the code. Each example is evaluated in a fresh copy of a scope
 //! holding small built-in data under the names the examples use (`locs`,
-//! `sim`, `img`, `curve`, `pairs`, `net`, `history`), in a temporary working
+//! `sim`, `img`, `curve`, `pairs`, `net`, `history`, `drift`, `nena`), in a temporary working
 //! folder (with `tests/data` linked into it).
 
 use rhai::{Dynamic, Scope};
 
 const PRELUDE: &str = r#"
-let sim = simulate_microtubules(#{ seed: 1, n_locs: 4000, size_nm: 4000.0, frames: 2000, filaments: 4 });
+let sim = simulate_microtubules(#{ seed: 1, n_locs: 4000, size_nm: 4000.0, frames: 2000, filaments: 4, blink_continue: 0.6, drift_nm: 50.0 });
 let locs = sim;
 let img = sim.render(#{ pixel_nm: 20.0 });
 let curve = sim.frc(#{ pixel_nm: 10.0, repeats: 2 });
 let pairs = training_pairs([sim], #{ pixel_nm: 20.0, patch: 64, per_table: 2 });
 let net = unet(#{ depth: 3, filters: 4, seed: 1 });
 let history = net.train(pairs, #{ epochs: 1, ms_ssim_scales: 2, quiet: true });
+let drift = sim.undrift(#{ segment_frames: 500 }).drift;
+let nena = sim.nena();
 "#;
 
 #[test]

@@ -67,6 +67,12 @@ pub fn render_spec() -> Vec<Opt> {
             .doc("\"grid\": origin (0, 0), shape ceil(FOV/p), so subsets share a grid; \"data\": the paper code's np.histogram2d grid"),
         Opt::nums("shape", 2).check(Check::Ge(1.0)).unit("px").doc("[width, height], overrides the rule's"),
         Opt::nums("origin_nm", 2).unit("nm").doc("[x0, y0], overrides the rule's"),
+        Opt::choice("blur", "none", &["none", "precision"])
+            .doc("\"none\": the histogram; \"precision\": each localization a normalised Gaussian of its lpx, lpy (docs/methods.md §9)"),
+        Opt::num("min_blur_nm", d.min_blur_nm)
+            .check(Check::Ge(0.0))
+            .unit("nm")
+            .doc("smallest sigma of blur \"precision\""),
     ]
 }
 
@@ -84,6 +90,8 @@ pub fn render_options(o: &Options) -> RResult<RenderOptions> {
         r.shape = Some((s[0] as usize, s[1] as usize));
     }
     r.origin_nm = o.opt_nums("origin_nm")?.map(|s| (s[0], s[1]));
+    r.blur = o.parse("blur")?;
+    r.min_blur_nm = o.num("min_blur_nm")?;
     Ok(r)
 }
 
@@ -147,6 +155,9 @@ fn sim_spec() -> Vec<Opt> {
             .default_text("from photons (Thompson et al. 2002)")
             .doc("fixed localization precision"),
         Opt::any("paths", "array of polylines [[x, y], ...] in nm").doc("explicit filament axes"),
+        Opt::num("drift_nm", d.drift_nm).check(nonneg).unit("nm").doc(
+            "largest excursion of a smooth, seeded stage drift added per frame (truth: sim.drift_truth)",
+        ),
     ]
 }
 
@@ -203,7 +214,7 @@ fn sim_options(o: &Options, base: SimOptions) -> RResult<SimOptions> {
             Some(v) => Some(paths(v)?),
             None => base.paths,
         },
-        drift_nm: base.drift_nm,
+        drift_nm: num("drift_nm", base.drift_nm)?,
     })
 }
 

@@ -16,6 +16,7 @@ pub mod image;
 pub mod locs;
 pub mod nn;
 pub mod plot;
+pub mod preprocess;
 pub mod resolver;
 pub mod sandbox;
 pub mod spec;
@@ -38,6 +39,7 @@ fn register_all(engine: &mut Engine, docs: &mut Docs) {
     column::register(&mut api);
     plot::register(&mut api);
     nn::register(&mut api);
+    preprocess::register(&mut api);
 }
 
 /// The documentation of every registered script function.
