@@ -218,14 +218,19 @@ fn train_with_stop(
             checkpoint::load_weights(net, path)?;
             adam.load(&checkpoint::adam_path(path))?;
             if adam.step_count() != state.step {
-                return Err(Error::format(
-                    path,
-                    format!(
-                        "optimiser state is at step {} but the sidecar at step {}",
-                        adam.step_count(),
-                        state.step
-                    ),
-                ));
+                // The three files of a checkpoint are each replaced atomically,
+                // but not together: a process killed between two renames leaves
+                // an optimiser state one checkpoint ahead of the sidecar. The
+                // weights are usable; continue with fresh Adam moments rather
+                // than refuse to resume.
+                eprintln!(
+                    "train: {}: the optimiser state is at step {} but the checkpoint at step {} \
+                     (a save was interrupted); resuming with fresh Adam moments",
+                    path.display(),
+                    adam.step_count(),
+                    state.step
+                );
+                adam = Adam::new(&vars, opts.adam())?;
             }
             adam.config = opts.adam();
             start_epoch = state.epoch;
