@@ -442,7 +442,7 @@ impl FigureDraw for FrcFigure<'_> {
             titled: self.opts.title.is_some(),
         };
         let entries = self.entries();
-        let size = Some(legend_size(root, &entries)?).filter(|_| !entries.is_empty());
+        let size = legend_size(root, &entries)?;
         let (area, legend) = place_legend(&body, self.opts.legend, size, |a| {
             let axes = frame.build(a, false)?;
             Ok((vec![axes.plot], self.prims(&axes)))

@@ -302,20 +302,23 @@ fn text_style() -> TextStyle<'static> {
         .pos(Pos::new(HPos::Left, VPos::Center))
 }
 
-/// Width and height of the legend box for `entries`, pixels.
+/// Width and height of the legend box for `entries`, pixels; None without entries.
 pub(crate) fn legend_size<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     entries: &[Entry],
-) -> DrawResult<(f64, f64), DB> {
+) -> DrawResult<Option<(f64, f64)>, DB> {
+    if entries.is_empty() {
+        return Ok(None);
+    }
     let style = text_style();
     let mut text_w = 0u32;
     for e in entries {
         text_w = text_w.max(root.estimate_text_size(&e.label, &style)?.0);
     }
-    Ok((
+    Ok(Some((
         PAD + swatch_w(entries) + 8.0 + text_w as f64 + PAD,
         2.0 * PAD + ROW_H * entries.len() as f64 - 4.0,
-    ))
+    )))
 }
 
 /// Draw the legend box `at` (from [`legend_size`]).

@@ -610,11 +610,7 @@ impl FigureDraw for LineFigure<'_> {
     ) -> DrawResult<(), DB> {
         let body = titled(root, self.opts.title.as_deref())?;
         let entries = self.entries();
-        let size = if entries.is_empty() {
-            None
-        } else {
-            Some(legend_size(root, &entries)?)
-        };
+        let size = legend_size(root, &entries)?;
         let frame = self.frame();
         let (area, legend) = place_legend(&body, self.opts.legend, size, |a| {
             let axes = frame.build(a, false)?;
