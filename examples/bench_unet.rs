@@ -252,5 +252,48 @@ fn main() -> locus::Result<()> {
     if mode == "loss" {
         time_loss(size, batch)?;
     }
+    if mode == "predict" {
+        predict(&cfg, size, arg(&args, "--image", 2048), steps)?;
+    }
+    Ok(())
+}
+
+/// Peak resident memory of this process in MB (VmHWM), 0 where unknown.
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<f64>().ok()))
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Tiled prediction of an `n`² image with `tile`-px tiles (overlap tile/4,
+/// linear ramps; nn::predict): median wall time over `steps` runs after one
+/// warm-up, and the process's peak RSS.
+fn predict(cfg: &UNetConfig, tile: usize, n: usize, steps: usize) -> locus::Result<()> {
+    use locus::nn::PredictOptions;
+    let net = UNet::new(cfg.clone(), &Device::Cpu)?;
+    let img = ndarray::Array2::from_shape_fn((n, n), |(y, x)| ((x * 7 + y * 13) % 17) as f32);
+    let opts = PredictOptions {
+        tile,
+        ..Default::default()
+    };
+    let _ = net.predict(img.view(), &opts)?;
+    let mut times = Vec::new();
+    for _ in 0..steps {
+        let t = Instant::now();
+        let out = net.predict(img.view(), &opts)?;
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        assert_eq!(out.dim(), (n, n));
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "candle-predict predict_ms={:.0} peak_rss_mb={:.0} image={n} tile={tile}",
+        times[times.len() / 2],
+        peak_rss_mb()
+    );
     Ok(())
 }

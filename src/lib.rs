@@ -19,6 +19,7 @@ pub mod interrupt;
 pub mod locs;
 pub mod metrics;
 pub mod nn;
+pub mod pager;
 pub mod plot;
 pub mod preprocess;
 pub mod progress;

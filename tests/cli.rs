@@ -172,6 +172,31 @@ fn help_lists_and_documents() {
 }
 
 #[test]
+fn load_locs_help_lists_columns_with_the_units_a_loaded_table_has() {
+    let (code, out, _) = run(&["help", "load_locs"]);
+    assert_eq!(code, 0);
+    let line = |name: &str| {
+        out.lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap_or_else(|| panic!("no line for {name} in:\n{out}"))
+            .to_string()
+    };
+    for name in ["x, y", "sx, sy", "lpx, lpy"] {
+        assert!(line(name).split_whitespace().any(|w| w == "nm"), "{}", line(name));
+    }
+    assert!(line("photons").contains("photons"));
+    // The same units on a loaded Picasso file.
+    let f = common::test_data("picasso/raw_movie_locs.hdf5");
+    let code_text = format!(
+        "let d = load_locs(\"{}\").describe(); for c in [\"sx\", \"lpx\", \"photons\"] {{ print(`${{c}}: ${{d.row(c).unit}}`); }}",
+        f.display()
+    );
+    let (code, out, err) = run(&["-e", &code_text]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("sx: nm") && out.contains("lpx: nm"), "{out}");
+}
+
+#[test]
 fn help_function_inside_scripts() {
     let (code, out, _) = run(&["-e", "help(\"assert\")"]);
     assert_eq!(code, 0);

@@ -10,7 +10,10 @@ bias -> tanh. BatchNorm eps 1e-3, momentum 0.01 (PyTorch convention, = Keras
 (lr 2e-4, betas (0.5, 0.999), eps 1e-7).
 
 Usage: unet_torch.py [--size 256] [--depth 8] [--filters 64] [--batch 1]
-                     [--steps 5] [--warmup 2] [--threads N]
+                     [--steps 5] [--warmup 2] [--threads N] [--predict N]
+--predict N times tiled inference of an N x N image instead (tiles of --size,
+overlap size/4, linear ramps: nn::predict's scheme) and prints predict_ms and
+the peak RSS.
 Prints: torch step_ms=<median> cpu_ms=<median process CPU time> forward_ms=... backward_ms=... params=...
 """
 import argparse
@@ -71,10 +74,13 @@ def main():
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--predict", type=int, default=0, help="time tiled prediction of an N x N image (tiles of --size)")
     a = ap.parse_args()
     if a.threads > 0:
         torch.set_num_threads(a.threads)
     torch.manual_seed(0)
+    if a.predict > 0:
+        return predict(a)
     net = UNet(a.depth, a.filters).train()
     opt = torch.optim.Adam(net.parameters(), lr=2e-4, betas=(0.5, 0.999), eps=1e-7)
     x = torch.randn(a.batch, 1, a.size, a.size)
@@ -100,6 +106,54 @@ def main():
             cpu.append((time.process_time() - c0) * 1e3)
     print(f"torch step_ms={statistics.median(times):.1f} cpu_ms={statistics.median(cpu):.0f} forward_ms={statistics.median(fwd):.1f} "
           f"backward_ms={statistics.median(bwd):.1f} params={nparams}")
+
+
+def positions(length, t, overlap):
+    # nn::predict's tile starts: one tile when it fits, else n evenly spread ones.
+    if length <= t:
+        return [0]
+    n = -(-(length - t) // (t - overlap)) + 1
+    return [round(i * (length - t) / (n - 1)) for i in range(n)]
+
+
+def ramp(t, overlap, single):
+    if single:
+        return torch.ones(t)
+    i = torch.arange(t, dtype=torch.float32)
+    return torch.minimum(torch.ones(t), torch.minimum((i + 1) / (overlap + 1), (t - i) / (overlap + 1)))
+
+
+def predict(a):
+    import resource
+    net = UNet(a.depth, a.filters).eval()
+    n, t = a.predict, a.size
+    overlap = t // 4
+    yy, xx = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")
+    img = ((xx * 7 + yy * 13) % 17).float()
+    img = 2 * (img - img.min()) / (img.max() - img.min()) - 1
+    ps = positions(n, t, overlap)
+    w1 = ramp(t, overlap, len(ps) == 1)
+    w = w1[:, None] * w1[None, :]
+
+    def run():
+        acc = torch.zeros(n, n)
+        wsum = torch.zeros(n, n)
+        with torch.no_grad():
+            for y0 in ps:
+                for x0 in ps:
+                    out = net(img[y0:y0 + t, x0:x0 + t][None, None])[0, 0]
+                    acc[y0:y0 + t, x0:x0 + t] += out * w
+                    wsum[y0:y0 + t, x0:x0 + t] += w
+        return acc / wsum
+
+    run()
+    times = []
+    for _ in range(max(a.steps, 1)):
+        t0 = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - t0) * 1e3)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"torch predict_ms={statistics.median(times):.0f} peak_rss_mb={rss:.0f} image={n} tile={t}")
 
 
 if __name__ == "__main__":

@@ -181,12 +181,12 @@ fn help(name: Option<&str>) -> i32 {
     let docs = script::docs();
     match name {
         None => {
-            print!("{}", docs.overview());
+            crate::pager::page(&docs.overview());
             0
         }
         Some(n) => match script::help_text(n) {
             Some(t) => {
-                println!("{t}");
+                crate::pager::page(&t);
                 0
             }
             None => {

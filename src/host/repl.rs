@@ -3,8 +3,8 @@
 //! One [`Session`] holds the engine, the scope and the functions defined so
 //! far. The rustyline [`LocusHelper`] does completion (functions, methods and
 //! properties of a variable's type after `.`, variables, `:` commands, file
-//! paths inside string literals), signature hints, and multi-line validation
-//! (an unfinished statement continues on the next line). History persists in
+//! paths inside string literals) and signature hints; an unfinished
+//! statement continues on the next line at a `...` prompt. History persists in
 //! the user's data folder (`LOCUS_HISTORY` overrides the path).
 
 use super::session::{Outcome, Session};
@@ -13,7 +13,7 @@ use rhai::Dynamic;
 use rustyline::completion::{Completer, Pair};
 use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
-use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::validate::Validator;
 use rustyline::{Context, Editor, Helper};
 use std::borrow::Cow;
 use std::io::{BufRead, Write};
@@ -206,7 +206,6 @@ pub fn hint(line: &str, pos: usize, docs: &Docs) -> Option<String> {
 pub struct LocusHelper {
     state: Arc<Mutex<CompletionState>>,
     docs: Arc<Docs>,
-    checker: rhai::Engine,
 }
 
 impl Completer for LocusHelper {
@@ -240,19 +239,9 @@ impl Highlighter for LocusHelper {
     }
 }
 
-impl Validator for LocusHelper {
-    fn validate(&self, ctx: &mut ValidationContext) -> rustyline::Result<ValidationResult> {
-        let input = ctx.input();
-        if input.starts_with(':') {
-            return Ok(ValidationResult::Valid(None));
-        }
-        if is_incomplete(&self.checker, input) {
-            Ok(ValidationResult::Incomplete)
-        } else {
-            Ok(ValidationResult::Valid(None))
-        }
-    }
-}
+// Multi-line entries are assembled by the read loop (with a `...` prompt),
+// not by rustyline's validator, which has no continuation prompt.
+impl Validator for LocusHelper {}
 
 impl Helper for LocusHelper {}
 
@@ -275,15 +264,16 @@ fn command(session: &mut Session, line: &str) -> bool {
         ":quit" | ":q" | ":exit" => return false,
         ":help" | ":h" => {
             if arg.is_empty() {
-                println!("REPL commands:");
+                let mut text = String::from("REPL commands:\n");
                 for (_, d) in COMMANDS {
-                    println!("  {d}");
+                    text.push_str(&format!("  {d}\n"));
                 }
-                println!();
-                print!("{}", script::docs().overview());
+                text.push('\n');
+                text.push_str(&script::docs().overview());
+                crate::pager::page(&text);
             } else {
                 match script::help_text(arg) {
-                    Some(t) => println!("{t}"),
+                    Some(t) => crate::pager::page(&t),
                     None => eprintln!("{}", script::unknown_help(arg)),
                 }
             }
@@ -349,6 +339,30 @@ fn print_value(v: &Dynamic) {
     }
 }
 
+/// The main prompt and the prompt of an unfinished entry's next lines.
+pub const PROMPT: &str = "locus> ";
+pub const CONTINUATION: &str = "   ... ";
+
+/// Add an entry to the in-memory history and append it to the file.
+fn remember(
+    rl: &mut Editor<LocusHelper, rustyline::history::FileHistory>,
+    hist: Option<&std::path::Path>,
+    entry: &str,
+) {
+    let _ = rl.add_history_entry(entry);
+    if let Some(h) = hist {
+        let _ = rl.append_history(h);
+    }
+}
+
+/// Refresh what completion knows: variables with their types, functions.
+fn update_state(state: &Arc<Mutex<CompletionState>>, session: &Session) {
+    if let Ok(mut s) = state.lock() {
+        s.vars = session.vars().into_iter().map(|(n, t, _)| (n, t)).collect();
+        s.functions = session.function_names();
+    }
+}
+
 /// Run the interactive REPL until `:quit` or Ctrl-D.
 pub fn run_interactive() -> i32 {
     crate::interrupt::install_handler();
@@ -358,8 +372,8 @@ pub fn run_interactive() -> i32 {
     let helper = LocusHelper {
         state: state.clone(),
         docs: script::docs(),
-        checker: rhai::Engine::new_raw(),
     };
+    let checker = rhai::Engine::new_raw();
     let config = rustyline::Config::builder()
         .auto_add_history(false)
         .completion_type(rustyline::CompletionType::List)
@@ -386,33 +400,51 @@ pub fn run_interactive() -> i32 {
         "locus {} — SMLM scripting. :help for commands, help(\"name\") for a function, Ctrl-D to quit.",
         env!("CARGO_PKG_VERSION")
     );
+    // An unfinished statement continues at the `...` prompt; Ctrl-C there
+    // discards the entry, Ctrl-D too (it leaves only from the main prompt).
+    let mut entry = String::new();
     loop {
-        match rl.readline("locus> ") {
+        let prompt = if entry.is_empty() { PROMPT } else { CONTINUATION };
+        match rl.readline(prompt) {
             Ok(line) => {
-                let trimmed = line.trim();
-                if trimmed.is_empty() {
-                    continue;
-                }
-                // Append the entry to the history file at once, so a killed
-                // session keeps it.
-                let _ = rl.add_history_entry(line.as_str());
-                if let Some(h) = &hist {
-                    let _ = rl.append_history(h);
-                }
-                if trimmed.starts_with(':') {
-                    if !command(&mut session, trimmed) {
-                        break;
+                if entry.is_empty() {
+                    let trimmed = line.trim();
+                    if trimmed.is_empty() {
+                        continue;
+                    }
+                    if trimmed.starts_with(':') {
+                        remember(&mut rl, hist.as_deref(), trimmed);
+                        if !command(&mut session, trimmed) {
+                            break;
+                        }
+                        update_state(&state, &session);
+                        continue;
                     }
                 } else {
-                    print_outcome(session.eval(&line, 0));
+                    entry.push('\n');
                 }
-                if let Ok(mut s) = state.lock() {
-                    s.vars = session.vars().into_iter().map(|(n, t, _)| (n, t)).collect();
-                    s.functions = session.function_names();
+                entry.push_str(&line);
+                if is_incomplete(&checker, &entry) {
+                    continue;
                 }
+                let text = std::mem::take(&mut entry);
+                // Append the entry to the history file at once, so a killed
+                // session keeps it.
+                remember(&mut rl, hist.as_deref(), &text);
+                print_outcome(session.eval(&text, 0));
+                update_state(&state, &session);
             }
             Err(rustyline::error::ReadlineError::Interrupted) => {
-                println!("^C (Ctrl-D or :quit to leave)");
+                if entry.is_empty() {
+                    println!("^C (Ctrl-D or :quit to leave)");
+                } else {
+                    entry.clear();
+                    println!("^C (entry discarded)");
+                }
+            }
+            Err(rustyline::error::ReadlineError::Eof) if !entry.is_empty() => {
+                entry.clear();
+                println!("(entry discarded)");
             }
             Err(rustyline::error::ReadlineError::Eof) => break,
             Err(e) => {

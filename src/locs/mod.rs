@@ -136,6 +136,50 @@ pub struct Column {
 /// Columns whose Picasso values are in camera pixels (stored here in nm).
 pub const PIXEL_COLUMNS: [&str; 6] = ["x", "y", "sx", "sy", "lpx", "lpy"];
 
+/// The columns of the usual Picasso and ThunderSTORM tables as a loaded
+/// [`Locs`] holds them: (name, unit in memory, meaning). Picasso stores
+/// lengths in camera pixels; locus converts [`PIXEL_COLUMNS`] (and `z`) to
+/// nm on loading and back on saving. Other columns keep the file's values
+/// and, for ThunderSTORM, the unit of the header.
+pub const KNOWN_COLUMNS: &[(&str, &str, &str)] = &[
+    (
+        "frame",
+        "frame",
+        "camera frame, from 0 (ThunderSTORM files count from 1)",
+    ),
+    ("x, y", "nm", "position (Picasso: camera px × pixel size)"),
+    ("photons", "photons", "Picasso: fitted photon count"),
+    (
+        "sx, sy",
+        "nm",
+        "Picasso: fitted PSF standard deviation (px in the file)",
+    ),
+    ("bg", "photons/px", "Picasso: fitted background per camera pixel"),
+    (
+        "lpx, lpy",
+        "nm",
+        "localization precision (Picasso: px in the file; ThunderSTORM: uncertainty_xy [nm])",
+    ),
+    ("ellipticity", "", "Picasso: (max - min) / max of sx, sy"),
+    ("net_gradient", "", "Picasso: detection score"),
+    ("z", "nm", "Picasso 3-D: axial position"),
+    (
+        "group",
+        "",
+        "Picasso: group index (picked or linked localizations)",
+    ),
+    (
+        "len, n",
+        "frames, count",
+        "linked events (locs.link): length in frames, localizations merged",
+    ),
+    (
+        "intensity",
+        "photon",
+        "ThunderSTORM, kept with its header's unit, as sigma [nm], offset, bkgstd [photon], chi2",
+    ),
+];
+
 /// What a table knows about its acquisition and its past.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Metadata {

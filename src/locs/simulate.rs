@@ -28,7 +28,14 @@
 //!    5 % noise), bg, lpx = lpy = σ, ellipticity = (max−min)/max of sx, sy,
 //!    net_gradient (∝ photons). Lengths in nm.
 //!
-//! 5. **Drift** (optional, `drift_nm` > 0): every localization of frame f is
+//! 5. **Background localizations** (optional, when
+//!    `background_locs_per_um2` is positive): a Poisson number (density × field area) of spurious
+//!    localizations, uniform in the field and over the frames (out-of-focus
+//!    dyes, noise detections), with photons and precision drawn as above.
+//!    They come from their own generator (seeded by `seed`), so the
+//!    filaments' localizations are the same with and without them.
+//!
+//! 6. **Drift** (optional, `drift_nm` > 0): every localization of frame f is
 //!    displaced by a smooth drift D(f) = drift_nm · g(f/(frames − 1)) per
 //!    axis, with g(u) = c₀u + Σ_{k=1..3} c_k sin(πku)/k (c ~ N(0, 1), from
 //!    its own generator seeded by `seed`, so the rest of the simulation is
@@ -90,6 +97,9 @@ pub struct SimOptions {
     pub paths: Option<Vec<Vec<(f64, f64)>>>,
     /// Largest excursion of a smooth random drift per axis (default 0: none).
     pub drift_nm: f64,
+    /// Spurious localizations per µm² of field over the whole acquisition,
+    /// uniform in space and time (default 0: none).
+    pub background_locs_per_um2: f64,
 }
 
 impl Default for SimOptions {
@@ -114,6 +124,7 @@ impl Default for SimOptions {
             precision_nm: None,
             paths: None,
             drift_nm: 0.0,
+            background_locs_per_um2: 0.0,
         }
     }
 }
@@ -166,6 +177,13 @@ impl SimOptions {
         nonneg("tubule_radius_nm", self.tubule_radius_nm)?;
         nonneg("linker_nm", self.linker_nm)?;
         nonneg("drift_nm", self.drift_nm)?;
+        nonneg("background_locs_per_um2", self.background_locs_per_um2)?;
+        if self.background_locs_per_um2 * (self.size_nm / 1000.0).powi(2) > 5e8 {
+            return Err(Error::arg(
+                "background_locs_per_um2",
+                "too many background localizations (over 5·10^8 in the field)",
+            ));
+        }
         if !(0.0..1.0).contains(&self.blink_continue) {
             return Err(Error::arg(
                 "blink_continue",
@@ -237,6 +255,10 @@ impl SimOptions {
             self.pixel_nm
         ) + &*if self.drift_nm > 0.0 {
             format!(" with drift up to {} nm", self.drift_nm)
+        } else {
+            String::new()
+        } + &*if self.background_locs_per_um2 > 0.0 {
+            format!(", {} background locs/µm²", self.background_locs_per_um2)
         } else {
             String::new()
         }
@@ -356,6 +378,46 @@ fn simulated_drift(opt: &SimOptions) -> Result<crate::preprocess::Drift> {
     crate::preprocess::Drift::new(x, y)
 }
 
+/// Localization precision for `n` photons (module documentation, step 4).
+fn precision(opt: &SimOptions, n: f64) -> f64 {
+    let (s, a, b2) = (opt.psf_nm, opt.pixel_nm, opt.background);
+    match opt.precision_nm {
+        Some(p) => p,
+        None => ((s * s + a * a / 12.0) / n + 8.0 * std::f64::consts::PI * s.powi(4) * b2 / (a * a * n * n))
+            .sqrt(),
+    }
+}
+
+/// The fitted columns of one localization with `n` photons: sx, sy, bg,
+/// net_gradient, ellipticity (drawn in this order).
+fn fitted_columns(rng: &mut StdRng, normal: &Normal<f64>, opt: &SimOptions, n: f64) -> [f64; 5] {
+    let (s, b2) = (opt.psf_nm, opt.background);
+    let sx = s * (1.0 + 0.05 * normal.sample(rng));
+    let sy = s * (1.0 + 0.05 * normal.sample(rng));
+    let bg = (b2 * (1.0 + 0.05 * normal.sample(rng))).max(0.0);
+    let ng = 2.2 * n * (1.0 + 0.1 * normal.sample(rng));
+    let ell = (sx.max(sy) - sx.min(sy)) / sx.max(sy);
+    [sx, sy, bg, ng, ell]
+}
+
+/// One row of the table being built: x, y, photons, sx, sy, bg, lpx, lpy,
+/// ellipticity, net_gradient and a spare slot.
+fn row(x: f64, y: f64, n: f64, sigma: f64, [sx, sy, bg, ng, ell]: [f64; 5]) -> [f32; 11] {
+    [
+        x as f32,
+        y as f32,
+        n as f32,
+        sx as f32,
+        sy as f32,
+        bg as f32,
+        sigma as f32,
+        sigma as f32,
+        ell as f32,
+        ng as f32,
+        0.0,
+    ]
+}
+
 /// Simulate a microtubule dataset (see the module documentation).
 pub fn simulate_microtubules(opt: &SimOptions) -> Result<Simulation> {
     opt.validate()?;
@@ -451,7 +513,6 @@ pub fn simulate_microtubules(opt: &SimOptions) -> Result<Simulation> {
     };
     let photons_dist =
         LogNormal::new(opt.photons.ln(), opt.photons_sigma).map_err(|e| Error::Numeric(e.to_string()))?;
-    let (s, a, b2) = (opt.psf_nm, opt.pixel_nm, opt.background);
     let cap = (per_epitope * epitopes.len() as f64 * 1.05) as usize + 16;
     let mut rows: Vec<[f32; 11]> = Vec::with_capacity(cap);
     let mut frames: Vec<u32> = Vec::with_capacity(cap);
@@ -468,39 +529,39 @@ pub fn simulate_microtubules(opt: &SimOptions) -> Result<Simulation> {
                 rng.random_range(0..opt.frames)
             };
             let n: f64 = photons_dist.sample(&mut rng).max(1.0);
-            let sigma = match opt.precision_nm {
-                Some(p) => p,
-                None => ((s * s + a * a / 12.0) / n
-                    + 8.0 * std::f64::consts::PI * s.powi(4) * b2 / (a * a * n * n))
-                    .sqrt(),
-            };
+            let sigma = precision(opt, n);
             let (ddx, ddy) = drift
                 .as_ref()
                 .map_or((0.0, 0.0), |d| (d.x_nm[frame as usize], d.y_nm[frame as usize]));
             let x = ex + sigma * normal.sample(&mut rng) + ddx;
             let y = ey + sigma * normal.sample(&mut rng) + ddy;
-            let sx = s * (1.0 + 0.05 * normal.sample(&mut rng));
-            let sy = s * (1.0 + 0.05 * normal.sample(&mut rng));
-            let bg = (b2 * (1.0 + 0.05 * normal.sample(&mut rng))).max(0.0);
-            let ng = 2.2 * n * (1.0 + 0.1 * normal.sample(&mut rng));
+            let fit = fitted_columns(&mut rng, &normal, opt, n);
             if !(x >= 0.0 && x < size && y >= 0.0 && y < size) {
                 continue;
             }
-            let ell = (sx.max(sy) - sx.min(sy)) / sx.max(sy);
             frames.push(frame);
-            rows.push([
-                x as f32,
-                y as f32,
-                n as f32,
-                sx as f32,
-                sy as f32,
-                bg as f32,
-                sigma as f32,
-                sigma as f32,
-                ell as f32,
-                ng as f32,
-                0.0,
-            ]);
+            rows.push(row(x, y, n, sigma, fit));
+        }
+    }
+    if opt.background_locs_per_um2 > 0.0 {
+        // Spurious localizations: their own generator, so the rest is unchanged.
+        let mut brng = StdRng::seed_from_u64(opt.seed ^ 0x6267_6c6f_6373);
+        let mean = opt.background_locs_per_um2 * (size / 1000.0).powi(2);
+        let count = Poisson::new(mean)
+            .map_err(|e| Error::Numeric(format!("background localizations: {e}")))?
+            .sample(&mut brng) as usize;
+        for i in 0..count {
+            if i % 4096 == 0 {
+                crate::interrupt::check()?;
+            }
+            let frame = brng.random_range(0..opt.frames);
+            let n: f64 = photons_dist.sample(&mut brng).max(1.0);
+            let sigma = precision(opt, n);
+            let x = brng.random_range(0.0..size);
+            let y = brng.random_range(0.0..size);
+            let fit = fitted_columns(&mut brng, &normal, opt, n);
+            frames.push(frame);
+            rows.push(row(x, y, n, sigma, fit));
         }
     }
     // Sort by frame (stable: equal frames keep generation order).
@@ -547,6 +608,45 @@ pub fn simulate_microtubules(opt: &SimOptions) -> Result<Simulation> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn background_localizations_are_uniform_and_leave_the_filaments_alone() {
+        let base = SimOptions {
+            size_nm: 3000.0,
+            n_locs: 5000,
+            ..Default::default()
+        };
+        let a = simulate_microtubules(&base).unwrap();
+        let b = simulate_microtubules(&SimOptions {
+            background_locs_per_um2: 500.0,
+            ..base.clone()
+        })
+        .unwrap();
+        // 500/µm² on 9 µm²: Poisson(4500), within 5 sd.
+        let extra = b.locs.len() as f64 - a.locs.len() as f64;
+        assert!((extra - 4500.0).abs() < 5.0 * 4500f64.sqrt(), "{extra}");
+        // The filaments' localizations are unchanged: every row of `a` is in `b`.
+        let key = |l: &Locs, i: usize| (l.frame[i], l.x[i].to_bits(), l.y[i].to_bits());
+        let set: std::collections::HashSet<_> = (0..b.locs.len()).map(|i| key(&b.locs, i)).collect();
+        assert!((0..a.locs.len()).all(|i| set.contains(&key(&a.locs, i))));
+        // The extra rows fill the field: each 1 µm² cell gets about 500 of them.
+        let mut cells = [0usize; 9];
+        let in_a: std::collections::HashSet<_> = (0..a.locs.len()).map(|i| key(&a.locs, i)).collect();
+        for i in 0..b.locs.len() {
+            if !in_a.contains(&key(&b.locs, i)) {
+                let (cx, cy) = ((b.locs.x[i] / 1000.0) as usize, (b.locs.y[i] / 1000.0) as usize);
+                cells[cy.min(2) * 3 + cx.min(2)] += 1;
+            }
+        }
+        assert!(
+            cells
+                .iter()
+                .all(|&c| (c as f64 - 500.0).abs() < 5.0 * 500f64.sqrt()),
+            "{cells:?}"
+        );
+        // Sorted by frame still.
+        assert!(b.locs.frame.windows(2).all(|w| w[0] <= w[1]));
+    }
 
     #[test]
     fn defaults_deterministic_and_sized() {

@@ -10,18 +10,18 @@ pub fn register(api: &mut Api) {
     api.fun("help")
         .optional()
         .str("name")
-        .doc("Without a name, list every locus function by category; with one, print the signatures, documentation, options and example of the function, method (`img.akde`) or property `name`, or of a stdlib module (`help(\"stats\")`).")
+        .doc("Without a name, list every locus function by category; with one, print the signatures, documentation, options and example of the function, method (`img.akde`) or property `name`, or of a stdlib module (`help(\"stats\")`). At a terminal, text taller than the window goes through a pager ($LOCUS_PAGER, else $PAGER, else `less -FRX`; LOCUS_PAGER= turns it off).")
         .example("help(\"akde\");")
         .call(|c| {
             let docs = super::docs();
             match c.opt_str("name")? {
                 None => {
-                    print!("{}", docs.overview());
+                    crate::pager::page(&docs.overview());
                     Ok(())
                 }
                 Some(name) => match super::help_text(&name) {
                     Some(text) => {
-                        println!("{text}");
+                        crate::pager::page(&text);
                         Ok(())
                     }
                     None => Err(rt_error(super::unknown_help(&name))),

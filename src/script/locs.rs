@@ -158,7 +158,26 @@ fn sim_spec() -> Vec<Opt> {
         Opt::num("drift_nm", d.drift_nm).check(nonneg).unit("nm").doc(
             "largest excursion of a smooth, seeded stage drift added per frame (truth: sim.drift_truth)",
         ),
+        Opt::num("background_locs_per_um2", d.background_locs_per_um2)
+            .check(nonneg)
+            .doc("spurious localizations per µm² over the acquisition, uniform in space and time"),
     ]
+}
+
+/// load_locs's documentation with the table of known columns and their units.
+fn load_locs_doc() -> String {
+    let mut d = String::from(
+        "Load a localization table: Picasso .hdf5 (with the .yaml beside it) or ThunderSTORM .csv. \
+         Rows with NaN/inf coordinates are dropped with a warning. Lengths are in nm after loading \
+         (Picasso's camera-pixel columns are converted with the pixel size); `locs.describe()` lists \
+         the columns of a loaded table with their units. The usual columns:\n",
+    );
+    for (name, unit, meaning) in crate::locs::KNOWN_COLUMNS {
+        let unit = if unit.is_empty() { "-" } else { unit };
+        d.push_str(&format!("  {name:<13} {unit:<13} {meaning}\n"));
+    }
+    d.push_str("Any other column is kept by name (with the unit of its ThunderSTORM header).");
+    d
 }
 
 fn paths(v: &Dynamic) -> RResult<Vec<Vec<(f64, f64)>>> {
@@ -215,6 +234,7 @@ fn sim_options(o: &Options, base: SimOptions) -> RResult<SimOptions> {
             None => base.paths,
         },
         drift_nm: num("drift_nm", base.drift_nm)?,
+        background_locs_per_um2: num("background_locs_per_um2", base.background_locs_per_um2)?,
     })
 }
 
@@ -272,9 +292,10 @@ pub fn register(api: &mut Api) {
                 .unit("nm")
                 .default_text("the YAML's Pixelsize")
                 .doc("camera pixel size (required for a Picasso file whose YAML has none)"),
-            Opt::choice("format", "auto", &["auto", "picasso", "thunderstorm"]).doc("file format; \"auto\" goes by the extension"),
+            Opt::choice("format", "auto", &["auto", "picasso", "thunderstorm"])
+                .doc("file format; \"auto\" goes by the extension"),
         ])
-        .doc("Load a localization table: Picasso .hdf5 (with the .yaml beside it; x, y in camera pixels are converted to nm) or ThunderSTORM .csv (nm, frames from 1). Rows with NaN/inf coordinates are dropped with a warning.")
+        .doc(&load_locs_doc())
         .example("locs.save(\"t.hdf5\"); let back = load_locs(\"t.hdf5\");")
         .call(|c| {
             let path = c.str("path")?;

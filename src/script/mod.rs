@@ -64,6 +64,8 @@ pub fn new_engine() -> Engine {
     let _ = DOCS.set(Arc::new(docs));
     engine.set_module_resolver(resolver::LocusResolver::new());
     engine.set_max_expr_depths(256, 256);
+    // Printed lines go above a progress bar on screen, never through it.
+    engine.on_print(crate::progress::println);
     engine.on_progress(|_| {
         if crate::interrupt::is_requested() {
             Some(rhai::Dynamic::from("interrupted (Ctrl-C)"))

@@ -295,7 +295,7 @@ fn train(c: &Call) -> RResult<HistoryRef> {
     let quiet = o.bool("quiet")?;
     let mut report = |e: &nn::EpochReport| {
         if !quiet {
-            println!("{e}");
+            crate::progress::println(&e.to_string());
         }
     };
     let h = c.run(|| {
