@@ -2,7 +2,8 @@
 //!
 //! A thin wrapper over `indicatif`: the bar stays hidden when stderr is not a
 //! terminal (scripts piped to files, tests) and appears only once the work has
-//! run for a second, so quick calls print nothing.
+//! run for a second (`LOCUS_PROGRESS_DELAY_MS` changes that), so quick calls
+//! print nothing.
 //!
 //! Lines printed while a bar is on screen (a script's `print`, a training
 //! epoch's report) go through [`println`], which lifts the bar, prints and
@@ -26,6 +27,15 @@ pub fn println(line: &str) {
         Some(b) if !b.is_hidden() => b.suspend(|| println!("{line}")),
         _ => println!("{line}"),
     }
+}
+
+/// How long a bar stays hidden: 1 s, or `LOCUS_PROGRESS_DELAY_MS`.
+fn show_after() -> Duration {
+    let ms = std::env::var("LOCUS_PROGRESS_DELAY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    Duration::from_millis(ms)
 }
 
 fn visible() -> bool {
@@ -56,7 +66,7 @@ impl Progress {
             b.set_message(what.to_string());
             let (bar, done) = (b.clone(), done.clone());
             std::thread::spawn(move || {
-                std::thread::sleep(Duration::from_secs(1));
+                std::thread::sleep(show_after());
                 if let Ok(d) = done.lock() {
                     if !*d {
                         bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(10));

@@ -208,7 +208,8 @@ fn long_help_goes_through_the_pager() {
     let dir = tempfile::tempdir().unwrap();
     let paged = dir.path().join("paged.txt");
     let pager = format!("cat > {}; echo pager-done", paged.display());
-    let cmd = format!("{} help", env!("CARGO_BIN_EXE_locus"));
+    // The window size is set explicitly (a pty may start with any size).
+    let cmd = format!("stty rows 30 cols 120; {} help", env!("CARGO_BIN_EXE_locus"));
     let out = transcript(
         &cmd,
         &[("LOCUS_PAGER", &pager), ("LINES", "30")],
@@ -225,7 +226,7 @@ fn long_help_goes_through_the_pager() {
         "printed through the pager only: {out}"
     );
     // A short help fits the window: printed directly.
-    let cmd = format!("{} help akde", env!("CARGO_BIN_EXE_locus"));
+    let cmd = format!("stty rows 400 cols 120; {} help akde", env!("CARGO_BIN_EXE_locus"));
     let out = transcript(
         &cmd,
         &[("LOCUS_PAGER", &pager), ("LINES", "400")],
@@ -331,7 +332,13 @@ fn a_finished_progress_bar_leaves_no_stale_line() {
         file.display()
     );
     // indicatif draws nothing on a dumb terminal.
-    let out = transcript(&cmd, &[("TERM", "xterm")], &[], "all done");
+    // The bar shows after 100 ms (not 1 s), so it is drawn on any machine.
+    let out = transcript(
+        &cmd,
+        &[("TERM", "xterm"), ("LOCUS_PROGRESS_DELAY_MS", "100")],
+        &[],
+        "all done",
+    );
     let bar = "/60 00:0"; // "pos/len elapsed" of the bar
     assert!(
         out.contains(bar),
