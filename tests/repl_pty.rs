@@ -226,7 +226,10 @@ fn long_help_goes_through_the_pager() {
         "printed through the pager only: {out}"
     );
     // A short help fits the window: printed directly.
-    let cmd = format!("stty rows 400 cols 120; {} help akde", env!("CARGO_BIN_EXE_locus"));
+    let cmd = format!(
+        "stty rows 400 cols 120; {} help akde",
+        env!("CARGO_BIN_EXE_locus")
+    );
     let out = transcript(
         &cmd,
         &[("LOCUS_PAGER", &pager), ("LINES", "400")],
