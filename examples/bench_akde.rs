@@ -11,6 +11,10 @@ use locus::density::{akde, gaussian, AkdeOptions, Border};
 use ndarray::Array2;
 use std::time::Instant;
 
+#[path = "common/proc.rs"]
+mod procstat;
+use procstat::cpu_seconds;
+
 // As the locus binary is expected to (mimalloc is a dependency): freed band
 // buffers are reused instead of being returned to the OS and faulted in again.
 #[global_allocator]
@@ -107,19 +111,4 @@ fn read_png_gray(path: &str) -> Result<Array2<f32>, Box<dyn std::error::Error>> 
         d => return Err(format!("{path}: unsupported bit depth {d:?}").into()),
     };
     Ok(Array2::from_shape_vec((h, w), data)?)
-}
-
-/// User + system CPU time of this process (Linux /proc, 10 ms resolution; NaN elsewhere).
-fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return f64::NAN;
-    };
-    // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
-        return f64::NAN;
-    };
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
-    // rest starts at field 3, so field n is f[n - 3]; clock ticks are 100 per second on Linux.
-    (ticks(11) + ticks(12)) / 100.0
 }

@@ -24,41 +24,21 @@ use std::time::Instant;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-extern "C" {
-    fn mi_option_set(option: i32, value: std::os::raw::c_long);
-}
-const MI_OPTION_PURGE_DELAY: i32 = 15;
-
-/// Field `i` (0-based, after the command name) of /proc/self/stat.
-fn stat_field(i: usize) -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0.0;
-    };
-    let rest = stat.rsplit(')').next().unwrap_or("").to_string();
-    rest.split_whitespace()
-        .nth(i)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0.0)
-}
-
-/// CPU seconds (user + system, all threads; ticks of 1/100 s) and minor faults so far.
-fn usage() -> (f64, f64) {
-    ((stat_field(11) + stat_field(12)) / 100.0, stat_field(7))
-}
+#[path = "common/proc.rs"]
+mod procstat;
+use procstat::{cpu_seconds, keep_freed_memory, minor_faults};
 
 /// Wall seconds, CPU seconds and minor faults of one call.
 fn once(f: &mut dyn FnMut() -> f64) -> (f64, f64, f64, f64) {
-    let (c0, m0) = usage();
+    let (c0, m0) = (cpu_seconds(), minor_faults());
     let t = Instant::now();
     let v = f();
     let wall = t.elapsed().as_secs_f64();
-    let (c1, m1) = usage();
-    (wall, c1 - c0, m1 - m0, v)
+    (wall, cpu_seconds() - c0, (minor_faults() - m0) as f64, v)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // SAFETY: a plain option setter of the linked mimalloc, called before any work.
-    unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    keep_freed_memory();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let usage_text = "usage: bench_first_call frc|akde|render|ms_ssim INPUTS... [REPEATS]";
     let op = args.first().ok_or(usage_text)?.clone();

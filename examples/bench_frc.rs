@@ -32,25 +32,9 @@ use std::time::Instant;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-extern "C" {
-    /// mimalloc's option setter (exported by the linked libmimalloc).
-    fn mi_option_set(option: i32, value: std::os::raw::c_long);
-}
-/// `mi_option_purge_delay` in mimalloc's `mi_option_e`.
-const MI_OPTION_PURGE_DELAY: i32 = 15;
-
-/// Minor page faults of this process so far (field 10 of /proc/self/stat);
-/// 0 where unavailable.
-fn minor_faults() -> u64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0;
-    };
-    let rest = stat.rsplit(')').next().unwrap_or("");
-    rest.split_whitespace()
-        .nth(7)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0)
-}
+#[path = "common/proc.rs"]
+mod procstat;
+use procstat::{cpu_seconds, keep_freed_memory, minor_faults};
 
 /// Wall seconds, CPU seconds and minor page faults of one call.
 fn once<T>(f: impl FnOnce() -> T) -> (f64, f64, u64, T) {
@@ -63,19 +47,6 @@ fn once<T>(f: impl FnOnce() -> T) -> (f64, f64, u64, T) {
         minor_faults() - m,
         v,
     )
-}
-
-/// CPU time (user + system, all threads) of this process in seconds, from
-/// /proc/self/stat (clock ticks of 1/100 s); 0 where unavailable.
-fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0.0;
-    };
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    let rest = stat.rsplit(')').next().unwrap_or("");
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let tick = |i: usize| f.get(i).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
-    (tick(11) + tick(12)) / 100.0
 }
 
 /// Best wall time, best CPU time (seconds) over `repeats` runs, and the last result.
@@ -141,8 +112,7 @@ fn fft2_packed(a: &Array2<f32>, b: &Array2<f32>) -> Vec<Complex<f64>> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // As the locus binary does (src/main.rs).
-    // SAFETY: a plain option store, before any other thread exists.
-    unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
+    keep_freed_memory();
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 4 {
         eprintln!("usage: bench_frc A.npy B.npy OUT.json [REPEATS] [PIXEL_NM]");

@@ -21,22 +21,9 @@ use std::time::Instant;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-extern "C" {
-    /// mimalloc's option setter (exported by the linked libmimalloc; the Rust
-    /// binding needs the crate's `extended` feature, so declare it here).
-    fn mi_option_set(option: i32, value: std::os::raw::c_long);
-}
-/// `mi_option_purge_delay` in mimalloc 2.x/3.x's `mi_option_e`.
-const MI_OPTION_PURGE_DELAY: i32 = 15;
-
-/// Never hand freed memory back to the kernel: a training step frees and
-/// re-allocates ~200 MB of gradients, and mimalloc's default 10 ms purge delay
-/// hands it back to the kernel, which then zeroes every page again on the next
-/// step (that page clearing cost more than all the arithmetic).
-fn keep_freed_memory() {
-    // SAFETY: a plain option store, called before any other thread exists.
-    unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
-}
+#[path = "common/proc.rs"]
+mod procstat;
+use procstat::{keep_freed_memory, peak_rss_mb};
 
 fn arg(args: &[String], key: &str, default: usize) -> usize {
     args.iter()
@@ -256,18 +243,6 @@ fn main() -> locus::Result<()> {
         predict(&cfg, size, arg(&args, "--image", 2048), steps)?;
     }
     Ok(())
-}
-
-/// Peak resident memory of this process in MB (VmHWM), 0 where unknown.
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<f64>().ok()))
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// Tiled prediction of an `n`² image with `tile`-px tiles (overlap tile/4,

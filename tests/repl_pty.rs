@@ -30,6 +30,23 @@ fn spawn_repl(history: &std::path::Path) -> Child {
         .expect("script starts")
 }
 
+/// Everything `out` prints, gathered by a thread (joined once `out` closes).
+type Collected = std::sync::Arc<std::sync::Mutex<String>>;
+fn collect(mut out: std::process::ChildStdout) -> (Collected, std::thread::JoinHandle<()>) {
+    let collected = Collected::default();
+    let sink = collected.clone();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = out.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    (collected, reader)
+}
+
 fn wait_for(mut cond: impl FnMut() -> bool, secs: u64) -> bool {
     let t0 = Instant::now();
     while t0.elapsed() < Duration::from_secs(secs) {
@@ -80,18 +97,7 @@ fn ctrl_c_twice_returns_to_the_prompt_with_variables_intact() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = spawn_repl(&dir.path().join("h.txt"));
     let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let collected = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let sink = collected.clone();
-    let reader = std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
+    let (collected, reader) = collect(child.stdout.take().unwrap());
     let send = |stdin: &mut std::process::ChildStdin, s: &[u8]| {
         stdin.write_all(s).unwrap();
         stdin.flush().unwrap();
@@ -132,18 +138,7 @@ fn transcript(cmd: &str, env: &[(&str, &str)], inputs: &[&[u8]], done: &str) -> 
     }
     let mut child = c.spawn().expect("script starts");
     let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let collected = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let sink = collected.clone();
-    let reader = std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
+    let (collected, reader) = collect(child.stdout.take().unwrap());
     std::thread::sleep(Duration::from_millis(500));
     for i in inputs {
         stdin.write_all(i).unwrap();

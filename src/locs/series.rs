@@ -1713,6 +1713,17 @@ mod tests {
     use crate::locs::Metadata;
     use rand::{Rng, SeedableRng};
 
+    /// The picked Picasso sample of tests/data.
+    fn picked() -> Locs {
+        Locs::load(
+            crate::testdata::path("picasso/raw_movie_locs_picked.hdf5"),
+            None,
+            None,
+        )
+        .unwrap()
+        .0
+    }
+
     type Pred2 = fn(f64, f64) -> bool;
     type Fn2 = fn(f64, f64) -> f64;
     type Fn1 = fn(f64) -> f64;
@@ -1933,13 +1944,7 @@ mod tests {
 
     #[test]
     fn describe_matches_numpy_and_prints_a_table() {
-        let l = Locs::load(
-            crate::testdata::path("picasso/raw_movie_locs_picked.hdf5"),
-            None,
-            None,
-        )
-        .unwrap()
-        .0;
+        let l = picked();
         let d = l.describe();
         assert_eq!(d.rows.len(), l.columns().len());
         assert_eq!(d.n_rows, 2378);
@@ -2330,13 +2335,7 @@ mod tests {
 
     #[test]
     fn with_column_stores_sensible_types_and_round_trips() {
-        let l = Locs::load(
-            crate::testdata::path("picasso/raw_movie_locs_picked.hdf5"),
-            None,
-            None,
-        )
-        .unwrap()
-        .0;
+        let l = picked();
         let n = l.len();
         let p = l.col("photons").unwrap();
         let snr = p.binary(BinaryOp::Div, &l.col("bg").unwrap()).unwrap();
